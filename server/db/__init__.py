@@ -1,0 +1,1 @@
+"""Database: tables, engine, the write path of synced rows."""
