@@ -1,0 +1,35 @@
+"""Quit the Qt event loop cleanly on SIGINT/SIGTERM (Ctrl-C in a terminal, `kill`, the demo's trap).
+
+Python runs signal handlers only between bytecodes, and a Qt event loop runs none while idle; the
+wakeup fd makes the C-level handler write a byte that a socket notifier turns into a Python call.
+"""
+
+import contextlib
+import signal
+import socket
+from types import FrameType
+
+from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
+
+
+def quit_on_signals(app: QCoreApplication) -> None:
+    """Make SIGINT and SIGTERM end `app.exec()` with the usual shutdown instead of killing the process."""
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    # the notifier (a child of app) and the closures below keep both sockets open for the app's life
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+
+    def drain() -> None:
+        # reading lets Python run the pending handler below
+        with contextlib.suppress(BlockingIOError):
+            reader.recv(512)
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        # posted, so that a signal that arrives before `exec()` still ends the loop once it runs
+        QTimer.singleShot(0, app.quit)
+
+    notifier.activated.connect(drain)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, on_signal)
