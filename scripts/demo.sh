@@ -12,15 +12,14 @@ DATA="$ROOT/demo-data"
 PY="$ROOT/.venv/bin/python"
 DB_URL="sqlite:///$DATA/server.db"
 USERNAME="${LIAISON_DEMO_USER:-agent}"
-# the demo users sign in with the password "demo"; the server refuses such weak passwords otherwise
-export LIAISON_ALLOW_DEMO_PASSWORDS=1
 
 say() { printf 'demo: %s\n' "$*"; }
 die() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }
 
 mkdir -p "$DATA"
 if [ ! -f "$DATA/.seeded" ]; then
-  say "creating the demo database (2000 customers; users agent, supervisor, fieldrep, admin; password: demo)"
+  # `seed` also creates the demo users agent, supervisor, fieldrep and admin (password: demo)
+  say "creating the demo database in $DATA (2000 customers)"
   rm -f "$DATA"/server.db "$DATA"/server.db-wal "$DATA"/server.db-shm
   "$ROOT/.venv/bin/liaison-server" init --database "$DB_URL"
   "$ROOT/.venv/bin/liaison-server" seed --database "$DB_URL" --customers 2000 --seed 1
@@ -35,6 +34,7 @@ import sys
 
 wanted = int(sys.argv[1])
 with socket.socket() as s:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
     try:
         s.bind(("127.0.0.1", wanted))
     except OSError:
@@ -96,13 +96,8 @@ say "server is up: $URL/healthz answered"
 
 DESKTOP=("$ROOT/.venv/bin/liaison" --server "$URL" --username "$USERNAME" --profile "$DATA/desktop")
 if [ "$(uname -s)" != "Darwin" ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
-  if command -v xvfb-run >/dev/null 2>&1; then
-    say "no display: the desktop runs under Xvfb (xvfb-run -a); its window is not visible. Ctrl-C stops the demo."
-    DESKTOP=(xvfb-run -a "${DESKTOP[@]}")
-  else
-    say "no display: the desktop runs with QT_QPA_PLATFORM=offscreen; its window is not visible. Ctrl-C stops the demo."
-    export QT_QPA_PLATFORM=offscreen
-  fi
+  say "no display: the desktop runs with QT_QPA_PLATFORM=offscreen, so its window is not visible; Ctrl-C stops the demo"
+  export QT_QPA_PLATFORM=offscreen
 fi
 
 say "starting the desktop as $USERNAME (close its window to stop the demo)"

@@ -10,7 +10,7 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,6 +121,24 @@ class Broadcaster:
     @property
     def subscriber_count(self) -> int:
         return len(self._subscribers)
+
+    # ---- the head watcher: commits made outside this process (CLI, batch jobs, other servers) ----
+
+    async def watch_head(self, read_head: Callable[[], int], interval_s: float = 1.0) -> None:
+        """Poll the head and poke when it moved: catches writes no hook or NOTIFY announced.
+
+        Runs until cancelled. On SQLite it is how back-office writes reach the SSE clients; on
+        PostgreSQL it is a safety net for a dropped LISTEN connection.
+        """
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                head = await asyncio.to_thread(read_head)
+            except Exception:  # the database is down: try again next round
+                log.debug("head watcher could not read the head", exc_info=True)
+                continue
+            if head > self._head:
+                self.publish_head(head)
 
     # ---- PostgreSQL LISTEN (a thread per process) ----
 

@@ -44,11 +44,13 @@ class ApiError(Exception):
 
     def __init__(
         self,
-        code: ErrorCode,
+        code: ErrorCode | str,
         message: str,
         details: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        if code not in STATUS_OF:
+            raise ValueError(f"unknown error code {code!r} (see wire.errors.ErrorCode)")
         super().__init__(message)
         self.code: str = code
         self.message = message
@@ -85,7 +87,7 @@ def error_response(
 def api_error_from_auth(exc: AuthError) -> ApiError:
     headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else {}
     code = exc.code if exc.code in STATUS_OF else "bad_request"
-    return ApiError(code, exc.message, exc.details, headers)  # type: ignore[arg-type]
+    return ApiError(code, exc.message, exc.details, headers)
 
 
 async def _on_api_error(_request: Request, exc: Exception) -> Response:

@@ -296,7 +296,7 @@ def search_customers(
 # ---- one customer -----------------------------------------------------------------------------
 
 
-def _fields(entity: str, row: Mapping[str, Any]) -> dict[str, Any]:
+def _fields(entity: str, row: Mapping[Any, Any]) -> dict[str, Any]:
     """A row's wire fields (the entity's record, without id and version).
 
     A NULL in a column whose wire field is a non-optional string (created_at, opened_at, …) is

@@ -84,3 +84,16 @@ def new_refresh_token() -> str:
 def hash_refresh_token(token: str) -> str:
     """The SHA-256 (hex) stored for a refresh token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+INTEGRATION_KEY_PREFIX: Final = "lik_"
+
+
+def new_integration_key() -> str:
+    """A key for an integration (the phone system); shown once, only its hash is stored."""
+    return INTEGRATION_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_integration_key(key: str) -> str:
+    """The SHA-256 (hex) stored in integration_key.key_hash."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()

@@ -258,7 +258,7 @@ def serve_pull(conn: Connection, user: Principal, req: PullRequest) -> dict[str,
         cursor = _cursor_for(name, raw, meta)
         if cursor.position > meta.head:
             raise EpochReset(meta.epoch, rotated=True)  # only a restore makes a cursor run ahead
-        if cursor.mode == "log" and cursor.seq < meta.min_retained_seq:
+        if cursor.mode == "log" and cursor.seq + 1 < meta.min_retained_seq:
             pages[name] = dict(mode="reset", changes=[], next=None, has_more=False, reason="cursor_below_retention")
             continue
         if cursor.mode == "snapshot":

@@ -1,0 +1,95 @@
+"""Generating every customer's rows from a plan, in this process or in a worker process.
+
+The plan carries the random generator's state after the reference data was drawn, so the rows
+are identical whichever process generates them. In a worker, chunks travel to the parent
+through a pipe (the pipe's small buffer bounds memory); the parent only inserts, so generation
+and insertion use one core each.
+"""
+
+import random
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import Connection
+from typing import Any
+
+from server.seed.bulk import BulkWriter, Row, RowTarget
+from server.seed.customers import CustomerFactory
+from server.seed.history import HistoryFactory
+from server.seed.holdings import HoldingFactory
+from server.seed.ids import Clock, IdSource
+from server.seed.reference import Reference
+
+PROGRESS_EVERY = 25_000
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    rng_state: tuple[Any, ...]
+    ref: Reference
+    now: datetime
+    suffix: str
+    seq: int
+    customers: int
+    owner_ids: tuple[str, ...]
+
+
+def generate(plan: Plan, target: RowTarget, progress: Callable[[int], None] | None = None) -> dict[str, int]:
+    """Write every customer's rows to the target; return the rows per table."""
+    rng = random.Random()
+    rng.setstate(plan.rng_state)
+    new_id = IdSource(rng)
+    clock = Clock(plan.now, suffix=plan.suffix)
+    writer = BulkWriter(target)
+    try:
+        people = CustomerFactory(rng, new_id, clock, plan.ref, plan.seq, writer)
+        holdings = HoldingFactory(rng, new_id, clock, plan.ref, plan.seq, writer)
+        history = HistoryFactory(rng, new_id, clock, plan.ref, plan.seq, writer, plan.owner_ids)
+        names = [p.spec.name for p in plan.ref.products]
+        for index in range(plan.customers):
+            facts = people.make(index)
+            owned = holdings.make(facts)
+            holdings.responses(facts, owned)
+            history.make(facts, [names[i] for i in owned])
+            writer.ship_full()
+            if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+                progress(index + 1)
+    except BaseException:
+        writer.abort()
+        raise
+    return writer.close()
+
+
+class PipeTarget:
+    """The worker's side: chunks (from the writer thread) and progress go through one pipe."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._conn.send(message)
+
+    def write(self, table: str, columns: Sequence[str], rows: list[Row]) -> None:
+        self.send(("rows", table, tuple(columns), rows))
+
+    def finish(self) -> None:
+        """Nothing to do: the parent commits."""
+
+    def abort(self) -> None:
+        """Nothing to do: the parent rolls back."""
+
+
+def worker_main(plan: Plan, conn: Connection) -> None:
+    """The worker process: generate, then report the counts (or the error) to the parent."""
+    pipe = PipeTarget(conn)
+    try:
+        counts = generate(plan, pipe, lambda n: pipe.send(("progress", n)))
+        pipe.send(("done", counts))
+    except BaseException:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()

@@ -1,0 +1,106 @@
+"""What customers own (with planted product affinities) and how they answered offers."""
+
+import random
+from collections.abc import Callable
+from typing import Final
+
+from server.seed.bulk import BulkWriter
+from server.seed.customers import SYNC, Facts
+from server.seed.ids import DAY, Clock
+from server.seed.reference import Reference, SeededOffer
+from server.seed.texts import DECLINE_REASONS
+from server.seed.weighted import Weighted
+
+HOLDING_COLUMNS: Final = (*SYNC, "customer_id", "product_id", "channel", "price_paid", "since")
+OFFER_RESPONSE_COLUMNS: Final = (
+    *SYNC, "customer_id", "offer_id", "agent_id", "channel", "response", "reason", "at",
+)
+_CHANNELS: Final = Weighted([("web", 35), ("store", 30), ("phone", 20), ("partner", 8), ("field_visit", 7)])
+_RESPONSES: Final = Weighted([("accepted", 20), ("declined", 55), ("not_now", 25)])
+_RESPONSE_CHANNELS: Final = Weighted([("phone", 60), ("chat", 15), ("store", 15), ("web", 10)])
+
+
+class HoldingFactory:
+    """Holdings drawn per product from its popularity, plus the planted follow-on purchases."""
+
+    def __init__(
+        self, rng: random.Random, new_id: Callable[[], str], clock: Clock, ref: Reference, seq: int,
+        writer: BulkWriter,
+    ) -> None:
+        self.rng = rng
+        self.new_id = new_id
+        self.clock = clock
+        self.ref = ref
+        self.seq = seq
+        self.writer = writer
+        self.popularity = tuple(p.spec.popularity for p in ref.products)
+        self.fallback = tuple(i for i, p in enumerate(ref.products) if p.spec.category == "broadband")
+        self.offer_by_product = {o.product_id: o for o in ref.offers}
+        writer.register("holding", HOLDING_COLUMNS)
+        writer.register("offer_response", OFFER_RESPONSE_COLUMNS)
+
+    def make(self, facts: Facts) -> list[int]:
+        """Write the customer's holdings; return the product indexes owned."""
+        rand = self.rng.random
+        owned = [i for i, p in enumerate(self.popularity) if rand() < p]
+        if not owned:
+            owned.append(self.fallback[int(rand() * len(self.fallback))])
+        since: dict[int, float] = {}
+        span = self.clock.now - facts.created
+        for i in owned:
+            since[i] = facts.created + span * rand()
+        for antecedent in list(owned):
+            planted = self.ref.planted.get(antecedent)
+            if planted is not None and planted[0] not in since and rand() < planted[1]:
+                consequent = planted[0]
+                owned.append(consequent)
+                since[consequent] = since[antecedent] + (self.clock.now - since[antecedent]) * rand()
+        rows = self.writer.rows("holding")
+        fmt = self.clock.fmt
+        for i in owned:
+            product = self.ref.products[i]
+            stamp = fmt(since[i])
+            price = round(product.spec.list_price * (0.8 + 0.2 * rand()), 2)
+            rows.append((self.new_id(), 1, self.seq, None, stamp, facts.id, product.id,
+                         _CHANNELS.pick(rand()), price, stamp))
+        return owned
+
+    def _eligible(self, facts: Facts, offer: SeededOffer, owned_ids: set[str]) -> bool:
+        return (
+            not offer.sensitive
+            and offer.valid_from < self.clock.now - DAY
+            and offer.product_id not in owned_ids
+            and (not offer.regions or facts.country.code in offer.regions)
+            and (not offer.segments or facts.segment in offer.segments)
+        )
+
+    def responses(self, facts: Facts, owned: list[int]) -> None:
+        """Offer responses of customers who may be marketed to (about a third of them)."""
+        rand = self.rng.random
+        if not facts.marketing or rand() >= 0.35:
+            return
+        owned_ids = {self.ref.products[i].id for i in owned}
+        candidates: list[SeededOffer] = []
+        for i in owned:  # offers the affinity model would make: the planted consequents first
+            planted = self.ref.planted.get(i)
+            if planted is not None:
+                offer = self.offer_by_product.get(self.ref.products[planted[0]].id)
+                if offer is not None and self._eligible(facts, offer, owned_ids):
+                    candidates.append(offer)
+        offers = self.ref.offers
+        while len(candidates) < 3:
+            offer = offers[int(rand() * len(offers))]
+            if self._eligible(facts, offer, owned_ids) and offer not in candidates:
+                candidates.append(offer)
+            elif rand() < 0.2:
+                break
+        rows = self.writer.rows("offer_response")
+        now = self.clock.now
+        for offer in candidates[: 1 + int(rand() * 2)]:
+            response = _RESPONSES.pick(rand())
+            reason = DECLINE_REASONS[int(rand() * len(DECLINE_REASONS))] if response == "declined" else None
+            start = max(offer.valid_from, now - 400 * DAY)
+            at = start + (min(offer.valid_to, now) - start) * (1 - rand() ** 2)
+            stamp = self.clock.fmt(at)
+            rows.append((self.new_id(), 1, self.seq, None, stamp, facts.id, offer.id, None,
+                         _RESPONSE_CHANNELS.pick(rand()), response, reason, stamp))

@@ -1,0 +1,127 @@
+"""`run_seed`: a realistic, deterministic demo contact centre, written fast.
+
+One `sync_counter` value is taken for the whole seed and every row gets `version=1` and that
+`last_modified_seq`; no change-log rows are written (snapshot priming reads the tables). Rows
+are committed in chunks, so a client priming while the seed runs may see part of it; the epoch
+is rotated at the end so every client re-primes.
+"""
+
+import multiprocessing
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Final
+
+from sqlalchemy import func, select, text
+
+from server.db import tables as t
+from server.db.bootstrap import rotate_epoch
+from server.db.engine import Database
+from server.seed.generate import Plan, generate, worker_main
+from server.seed.ids import Clock, IdSource
+from server.seed.reference import write_reference
+from server.seed.report import SeedReport
+from server.seed.targets import RowTarget, open_target
+
+#: from this many customers on, rows are generated in a worker process
+PARALLEL_FROM: Final = 20_000
+
+
+class SeedError(RuntimeError):
+    pass
+
+
+def default_now() -> datetime:
+    """The seed's "now": the current hour, so that two seeds within an hour are identical."""
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _take_seq(db: Database) -> int:
+    with db.write() as conn:
+        if conn.execute(select(func.count()).select_from(t.customer)).scalar_one():
+            raise SeedError("the database already holds customers; seed an empty database")
+        seq: int = conn.execute(
+            text("UPDATE sync_counter SET value = value + 1 WHERE id = 1 RETURNING value")
+        ).scalar_one()
+        return seq
+
+
+def _can_fork() -> bool:
+    """Forking is safe only without other threads (which may hold locks the child inherits)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _in_worker(plan: Plan, target: RowTarget, report: Callable[[int], None]) -> dict[str, int]:
+    """Generate in a forked process; insert here what it sends."""
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    worker = ctx.Process(target=worker_main, args=(plan, send), name="seed-generator", daemon=True)
+    worker.start()
+    send.close()
+    try:
+        while True:
+            message = receive.recv()
+            if message[0] == "rows":
+                target.write(message[1], message[2], message[3])
+            elif message[0] == "progress":
+                report(message[1])
+            elif message[0] == "done":
+                counts: dict[str, int] = message[1]
+                target.finish()
+                return counts
+            else:
+                raise SeedError(f"the seed generator failed:\n{message[1]}")
+    except BaseException:
+        target.abort()
+        if worker.is_alive():
+            worker.terminate()
+        raise
+    finally:
+        receive.close()
+        worker.join()
+
+
+def run_seed(
+    db: Database,
+    *,
+    customers: int,
+    seed: int = 1,
+    progress: Callable[[str], None] | None = None,
+    owner_ids: Sequence[str] = (),
+    now: datetime | None = None,
+    parallel: bool | None = None,
+) -> SeedReport:
+    """Seed an initialized, empty database with `customers` customers and all their history.
+
+    The same `seed` and `now` give identical rows, ids included. `owner_ids` (demo users) own
+    some of the cases; without them cases have no owner. `now` defaults to the current hour.
+    `parallel` generates rows in a forked worker process (default: from 20,000 customers on, when
+    the process has no other threads); the rows are the same either way.
+    """
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    moment = now or default_now()
+    seq = _take_seq(db)
+    counts: dict[str, int] = {}
+    with db.write() as conn:
+        ref = write_reference(conn, IdSource(rng), Clock(moment), seq, counts)
+    plan = Plan(rng.getstate(), ref, moment, "+00" if db.is_postgres else "", seq, customers,
+                tuple(owner_ids))
+
+    def report(done: int) -> None:
+        if progress is not None:
+            elapsed = time.perf_counter() - started
+            progress(f"{done:,}/{customers:,} customers after {elapsed:.1f} s")
+
+    use_worker = (customers >= PARALLEL_FROM if parallel is None else parallel) and _can_fork()
+    with open_target(db) as target:
+        written = _in_worker(plan, target, report) if use_worker else generate(plan, target, report)
+    for table, count in written.items():
+        counts[table] = counts.get(table, 0) + count
+    rotate_epoch(db)
+    result = SeedReport(counts=counts, seconds=time.perf_counter() - started, seq=seq)
+    if progress is not None:
+        progress(result.summary())
+    return result
