@@ -7,6 +7,7 @@ broadcaster to commits: directly on SQLite, through LISTEN/NOTIFY on PostgreSQL.
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,7 @@ from server import __version__
 from server.api.auth import router as auth_router
 from server.api.errors import BodyLimitMiddleware, UnhandledErrorMiddleware, install_error_handlers
 from server.api.lookups import router as lookups_router
-from server.api.ops import RequestMetricsMiddleware
+from server.api.ops import RequestMetricsMiddleware, WorkerHeaderMiddleware
 from server.api.ops import router as ops_router
 from server.api.sync import router as sync_router
 from server.config import ServerSettings
@@ -56,6 +57,11 @@ def check_schema(db: Database) -> None:
             raise SchemaNotCurrentError(f"the database is not initialized: {hint}")
 
 
+def _read_head(db: Database) -> int:
+    with db.read() as conn:
+        return current_head(conn)
+
+
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings if settings is not None else ServerSettings.from_env()
     metrics = HttpMetrics()
@@ -81,9 +87,14 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         else:
             db.on_commit(events.publish_head)
         app.state.liaison = AppState(db=db, settings=settings, events=events, metrics=metrics)
+        # commits made outside this process (CLI, batch jobs) and a dropped LISTEN still poke
+        watcher = asyncio.create_task(events.watch_head(lambda: _read_head(db)))
         try:
             yield
         finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
             events.stop()
             db.dispose()
 
@@ -102,4 +113,5 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
+    app.add_middleware(WorkerHeaderMiddleware)
     return app

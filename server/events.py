@@ -157,7 +157,7 @@ class Broadcaster:
                 with psycopg.connect(conninfo, autocommit=True) as conn:
                     conn.execute(f"LISTEN {POKE_CHANNEL}")
                     while not self._stop.is_set():
-                        for note in conn.notifies(timeout=1.0):
+                        for note in conn.notifies(timeout=0.25):
                             self._on_notify(note.payload)
             except Exception:  # a dropped connection: reconnect after a pause
                 log.warning("LISTEN connection lost; reconnecting", exc_info=True)

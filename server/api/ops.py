@@ -1,6 +1,7 @@
 """Operations: the health check, Prometheus metrics, and the middleware that counts requests."""
 
 import logging
+import os
 import time
 from typing import Any, Final
 
@@ -122,3 +123,25 @@ class RequestMetricsMiddleware:
             route = route_template(scope)
             self.metrics.requests.inc(method, route, str(status))
             self.metrics.duration.observe(time.perf_counter() - started, method, route)
+
+
+class WorkerHeaderMiddleware:
+    """Adds `X-Liaison-Worker: <pid>` so operators (and tests) see which server process answered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.value = str(os.getpid()).encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-liaison-worker", self.value))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 from server.db import tables as t
 from server.db.bootstrap import rotate_epoch
 from server.db.engine import Database
-from server.seed.generate import Plan, generate, worker_main
+from server.seed.generate import Plan, generate, no_cycle_collection, worker_main
 from server.seed.ids import Clock, IdSource
 from server.seed.reference import write_reference
 from server.seed.report import SeedReport
@@ -116,7 +116,7 @@ def run_seed(
             progress(f"{done:,}/{customers:,} customers after {elapsed:.1f} s")
 
     use_worker = (customers >= PARALLEL_FROM if parallel is None else parallel) and _can_fork()
-    with open_target(db) as target:
+    with open_target(db) as target, no_cycle_collection():
         written = _in_worker(plan, target, report) if use_worker else generate(plan, target, report)
     for table, count in written.items():
         counts[table] = counts.get(table, 0) + count

@@ -48,18 +48,23 @@ def start_live_server(
         configure(app)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn-{port}", daemon=True
-    )
+
+    def serve() -> None:
+        try:
+            server.run(sockets=[sock])
+        except SystemExit as exc:  # uvicorn exits this way when startup fails; the log says why
+            failures.append(exc)
+
+    failures: list[SystemExit] = []
+    thread = threading.Thread(target=serve, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + START_TIMEOUT_S
     tick = threading.Event()  # never set: a bounded wait between looks at `started`
     try:
         while not server.started:
             if not thread.is_alive():
-                raise RuntimeError(
-                    f"the test server on {db_url} did not start (its error is in the log above)"
-                )
+                code = failures[0].code if failures else None
+                raise RuntimeError(f"the test server on {db_url} did not start (exit {code}; see the log)")
             if time.monotonic() > deadline:
                 server.should_exit = True
                 raise TimeoutError(f"the test server did not start within {START_TIMEOUT_S} s")
