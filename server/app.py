@@ -32,6 +32,7 @@ from server.events import Broadcaster
 from server.metrics import HttpMetrics
 from server.state import AppState
 from server.sync.changes import current_head
+from server.sync.retention import purge
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,22 @@ def check_schema(db: Database) -> None:
     with db.read() as conn:
         if conn.execute(select(t.server_meta.c.epoch)).first() is None:
             raise SchemaNotCurrentError(f"the database is not initialized: {hint}")
+
+
+PURGE_INTERVAL_S: Final = 6 * 3600
+
+
+async def _purge_periodically(db: Database, retention_days: float) -> None:
+    """Retention runs in every server process every 6 hours (idempotent; cheap when nothing is old)."""
+    while True:
+        await asyncio.sleep(PURGE_INTERVAL_S)
+        try:
+            report = await asyncio.to_thread(purge, db, retention_days)
+        except Exception:
+            log.warning("retention purge failed; trying again later", exc_info=True)
+            continue
+        if report.log_rows or report.tombstones:
+            log.info("purged %d change-log entries and %d tombstones", report.log_rows, report.tombstones)
 
 
 def _read_head(db: Database) -> int:
@@ -88,13 +105,17 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             db.on_commit(events.publish_head)
         app.state.liaison = AppState(db=db, settings=settings, events=events, metrics=metrics)
         # commits made outside this process (CLI, batch jobs) and a dropped LISTEN still poke
-        watcher = asyncio.create_task(events.watch_head(lambda: _read_head(db)))
+        background = [
+            asyncio.create_task(events.watch_head(lambda: _read_head(db))),
+            asyncio.create_task(_purge_periodically(db, settings.retention_days)),
+        ]
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             events.stop()
             db.dispose()
 

@@ -149,7 +149,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         allow_demo_passwords=args.allow_demo_passwords,
-        simulate=args.simulate,
     )
     os.environ.update(settings.to_env())
     shown = f"[{args.host}]" if ":" in args.host else args.host
@@ -239,6 +238,22 @@ def cmd_create_integration_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from server.sync.retention import purge
+
+    db = open_current(args.database)
+    try:
+        days = args.days if args.days is not None else ServerSettings.from_env().retention_days
+        report = purge(db, days)
+    finally:
+        db.dispose()
+    print(
+        f"purged {report.log_rows} change-log entries and {report.tombstones} tombstones older than "
+        f"{days:g} days; clients below seq {report.min_retained_seq} re-prime"
+    )
+    return 0
+
+
 # ---- the parser -------------------------------------------------------------------------------
 
 
@@ -277,7 +292,6 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve on a non-loopback address even though a user has the demo password",
     )
-    serve.add_argument("--simulate", action="store_true", help="run the built-in call simulator")
 
     user = command("create-user", cmd_create_user, "create a user (the password is prompted for)")
     user.add_argument("--username", required=True)
@@ -288,6 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
     command("rotate-epoch", cmd_rotate_epoch, "give the database a new epoch (after restoring a backup)")
+
+    purge = command("purge", cmd_purge, "drop change-log entries and tombstones older than the retention")
+    purge.add_argument("--days", type=float, default=None, help="retention in days (default: 180)")
 
     key = command("create-integration-key", cmd_create_integration_key, "create a key for the phone system")
     key.add_argument("--name", required=True)

@@ -41,7 +41,6 @@ class ServerSettings:
     login_max_failures_per_user: int = 5
     login_max_failures_per_address: int = 20
     allow_demo_passwords: bool = False
-    simulate: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "ServerSettings":

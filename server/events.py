@@ -43,6 +43,7 @@ class Broadcaster:
         self._head_changed: asyncio.Condition | None = None
         self._listener: threading.Thread | None = None
         self._stop = threading.Event()
+        self._wakers: set[asyncio.Future[None]] = set()
 
     @property
     def head(self) -> int:
@@ -79,7 +80,9 @@ class Broadcaster:
                 return
             self._head = max(self._head, head)
             if self._head_changed is not None:
-                asyncio.ensure_future(self._wake())
+                task = asyncio.ensure_future(self._wake())
+                self._wakers.add(task)
+                task.add_done_callback(self._wakers.discard)
         for sub in list(self._subscribers):
             if event.users is not None and sub.user_id not in event.users:
                 continue
@@ -169,8 +172,13 @@ class Broadcaster:
         except ValueError:
             try:
                 event = json.loads(payload)
-                self.publish(Event(event["kind"], event["data"], frozenset(event["users"])
-                                   if event.get("users") is not None else None))
+                self.publish(
+                    Event(
+                        event["kind"],
+                        event["data"],
+                        frozenset(event["users"]) if event.get("users") is not None else None,
+                    )
+                )
             except (ValueError, KeyError, TypeError):
                 log.warning("ignoring a malformed notification")
             return

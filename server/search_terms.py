@@ -19,7 +19,7 @@ MAX_TERM: Final = 200
 MIN_WORD: Final = 2
 #: letters that do not decompose into a base letter plus a combining mark
 _FOLD_EXTRA: Final = str.maketrans(
-    {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+    {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
 )
 _APOSTROPHES: Final = re.compile(r"['\u2019\u02bc`]")
 _NON_WORD: Final = re.compile(r"[^0-9a-z]+")

@@ -56,9 +56,8 @@ _NULL = b"null"
 
 def _strict_twin(record: type[Record]) -> type[Record]:
     """The same record type, refusing unknown fields (so that we notice them and keep them)."""
-    made: type[Record] = msgspec.defstruct(
-        record.__name__, [], bases=(record,), kw_only=True, forbid_unknown_fields=True
-    )
+    made = msgspec.defstruct(record.__name__, [], bases=(record,), kw_only=True, forbid_unknown_fields=True)
+    assert issubclass(made, Record)
     return made
 
 
@@ -110,7 +109,5 @@ def validate_change(change: FastChange) -> ValidatedChange:
 def decode_and_validate(data: bytes) -> tuple[FastPullResponse, dict[str, list[ValidatedChange]]]:
     """Decode a pull page and validate every change: the path the sync engine runs."""
     page = decode_pull(data)
-    validated = {
-        scope: [validate_change(c) for c in sp.changes] for scope, sp in page.scopes.items()
-    }
+    validated = {scope: [validate_change(c) for c in sp.changes] for scope, sp in page.scopes.items()}
     return page, validated

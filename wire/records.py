@@ -13,7 +13,14 @@ EntityClass = Literal["mergeable", "append_only", "server_owned"]
 
 Channel = Literal["phone", "email", "chat", "web", "field_visit", "partner", "store", "social"]
 CHANNELS: Final[tuple[str, ...]] = (
-    "phone", "email", "chat", "web", "field_visit", "partner", "store", "social",
+    "phone",
+    "email",
+    "chat",
+    "web",
+    "field_visit",
+    "partner",
+    "store",
+    "social",
 )
 CaseStatus = Literal["new", "open", "pending", "escalated", "resolved", "closed"]
 CASE_STATUSES: Final[tuple[str, ...]] = ("new", "open", "pending", "escalated", "resolved", "closed")
@@ -42,8 +49,8 @@ class Customer(Record, kw_only=True):
     consent_marketing: bool = False
     consent_contact: bool = True
     do_not_contact: bool = False
-    created_at: str = ""
-    updated_at: str = ""
+    created_at: str | None = None
+    updated_at: str | None = None
 
 
 class ContactPoint(Record, kw_only=True):
@@ -88,7 +95,7 @@ class Case(Record, kw_only=True):
     owner_id: str | None = None
     sla_due_at: str | None = None
     origin_channel: Channel = "phone"
-    opened_at: str = ""
+    opened_at: str | None = None
     resolved_at: str | None = None
 
 
@@ -98,7 +105,7 @@ class CaseNote(Record, kw_only=True):
     author_name: str = ""
     body: str
     visibility: Literal["internal", "customer"] = "internal"
-    created_at: str = ""
+    created_at: str | None = None
 
 
 class Holding(Record, kw_only=True):
@@ -106,7 +113,7 @@ class Holding(Record, kw_only=True):
     product_id: str
     channel: Channel = "store"
     price_paid: float = 0.0
-    since: str = ""
+    since: str | None = None
 
 
 class Offer(Record, kw_only=True):
@@ -139,7 +146,7 @@ class OfferResponse(Record, kw_only=True):
     channel: Channel = "phone"
     response: Literal["accepted", "declined", "not_now"]
     reason: str | None = None
-    at: str = ""
+    at: str | None = None
 
 
 class Conflict(Record, kw_only=True):
@@ -155,7 +162,7 @@ class Conflict(Record, kw_only=True):
     mutation_id: str | None = None
     status: Literal["open", "resolved", "dismissed"] = "open"
     resolution: Any = None
-    created_at: str = ""
+    created_at: str | None = None
     resolved_at: str | None = None
 
 
@@ -214,7 +221,13 @@ ENTITIES: Final[dict[str, tuple[type[Record], EntityClass]]] = {
 
 #: the `ref` scope's entities
 REF_ENTITIES: Final[tuple[str, ...]] = (
-    "queue", "territory", "product", "offer", "affinity", "disposition_code", "user_directory",
+    "queue",
+    "territory",
+    "product",
+    "offer",
+    "affinity",
+    "disposition_code",
+    "user_directory",
 )
 
 
@@ -234,9 +247,7 @@ def patch_type(entity: str) -> type[msgspec.Struct]:
     record = ENTITIES[entity][0]
     hints = msgspec.structs.fields(record)
     fields = [(f.name, f.type | msgspec.UnsetType, msgspec.UNSET) for f in hints]
-    made = msgspec.defstruct(
-        f"{record.__name__}Patch", fields, kw_only=True, forbid_unknown_fields=True
-    )
+    made = msgspec.defstruct(f"{record.__name__}Patch", fields, kw_only=True, forbid_unknown_fields=True)
     _PATCH_TYPES[entity] = made
     return made
 

@@ -19,7 +19,7 @@ from server.auth.principal import Principal
 from server.state import AppState
 from server.sync.checksum import scope_checksum
 from server.sync.pull import EpochReset, PullRefused, authorize_scope, live_grants, read_meta, serve_pull
-from server.sync.push import Unavailable, serve_push
+from server.sync.push import ForeignClient, Unavailable, serve_push
 from wire.errors import ErrorResponse
 from wire.sync import PullRequest, PullResponse, PushRequest, PushResponse, ScopeChecksum
 from wire.version import PROTOCOL_MAX, PROTOCOL_MIN
@@ -58,11 +58,17 @@ def _check_protocol(protocol: int) -> None:
 
 
 def _epoch_reset(epoch: str) -> JSONResponse:
-    body = ErrorResponse.model_validate({
-        "error": {"code": "epoch_reset", "message": "the server's database was recreated or restored: "
-                  "rebuild the local mirrors and re-push the acknowledged log", "details": {"epoch": epoch}},
-        "reset": "epoch",
-    })
+    body = ErrorResponse.model_validate(
+        {
+            "error": {
+                "code": "epoch_reset",
+                "message": "the server's database was recreated or restored: "
+                "rebuild the local mirrors and re-push the acknowledged log",
+                "details": {"epoch": epoch},
+            },
+            "reset": "epoch",
+        }
+    )
     return JSONResponse(status_code=409, content=body.model_dump())
 
 
@@ -82,9 +88,7 @@ def _pull_once(state: AppState, user: Principal, req: PullRequest) -> dict[str, 
 
 
 def _idle(page: dict[str, Any]) -> bool:
-    return all(
-        s["mode"] == "log" and not s["changes"] and not s["has_more"] for s in page["scopes"].values()
-    )
+    return all(s["mode"] == "log" and not s["changes"] and not s["has_more"] for s in page["scopes"].values())
 
 
 @router.post("/pull", response_class=Response, responses={200: {"model": PullResponse}, **ERRORS})
@@ -106,7 +110,15 @@ def _push(state: AppState, user: Principal, req: PushRequest) -> dict[str, Any]:
     try:
         return serve_push(state.db, user, req, state.settings.default_region)
     except Unavailable as exc:
-        raise ApiError("unavailable", "the database is not available; retry later", headers={"Retry-After": "5"}) from exc
+        raise ApiError(
+            "unavailable", "the database is not available; retry later", headers={"Retry-After": "5"}
+        ) from exc
+    except ForeignClient as exc:
+        raise ApiError(
+            "forbidden",
+            "this client id is registered to another user; use a profile of your own",
+            {"client_id": req.client_id},
+        ) from exc
 
 
 @router.post("/push", response_class=Response, responses={200: {"model": PushResponse}, **ERRORS})
@@ -122,7 +134,9 @@ async def push(
         raise ApiError("too_large", f"a push carries at most {MAX_PUSH_BYTES} bytes; send smaller batches")
     _check_protocol(req.protocol)
     if idempotency_key:
-        log.info("push batch %s from client %s: %d mutations", idempotency_key, req.client_id, len(req.mutations))
+        log.info(
+            "push batch %s from client %s: %d mutations", idempotency_key, req.client_id, len(req.mutations)
+        )
     return _json(await run_in_threadpool(_push, state, user, req))
 
 

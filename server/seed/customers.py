@@ -18,9 +18,25 @@ from server.seed.weighted import Weighted
 
 SYNC: Final = ("id", "version", "last_modified_seq", "deleted_at", "updated_at")
 CUSTOMER_COLUMNS: Final = (
-    *SYNC, "kind", "display_name", "given_name", "family_name", "organisation", "segment", "tier",
-    "language", "country", "region", "postcode", "territory_id", "account_number", "lifetime_value",
-    "consent_marketing", "consent_contact", "do_not_contact", "created_at",
+    *SYNC,
+    "kind",
+    "display_name",
+    "given_name",
+    "family_name",
+    "organisation",
+    "segment",
+    "tier",
+    "language",
+    "country",
+    "region",
+    "postcode",
+    "territory_id",
+    "account_number",
+    "lifetime_value",
+    "consent_marketing",
+    "consent_contact",
+    "do_not_contact",
+    "created_at",
 )
 CONTACT_POINT_COLUMNS: Final = (*SYNC, "customer_id", "kind", "value", "label", "verified", "is_primary")
 EXTERNAL_REF_COLUMNS: Final = (*SYNC, "customer_id", "system", "key", "display_name")
@@ -62,7 +78,12 @@ class CustomerFactory:
     """Writes one customer and its children per call; every value drawn from one generator."""
 
     def __init__(
-        self, rng: random.Random, new_id: Callable[[], str], clock: Clock, ref: Reference, seq: int,
+        self,
+        rng: random.Random,
+        new_id: Callable[[], str],
+        clock: Clock,
+        ref: Reference,
+        seq: int,
         writer: BulkWriter,
     ) -> None:
         self.rng = rng
@@ -95,8 +116,8 @@ class CustomerFactory:
         if is_org:
             trade = ORG_TRADE[code][int(rand() * len(ORG_TRADE[code]))]
             suffix = ORG_SUFFIX[code][int(rand() * len(ORG_SUFFIX[code]))]
-            organisation: str | None = f"{family} {trade} {suffix}"
-            display = organisation
+            display = f"{family} {trade} {suffix}"
+            organisation: str | None = display
             segment = "enterprise" if rand() < 0.2 else "small_business"
             tier = _BUSINESS_TIERS.pick(rand())
             value = rng.lognormvariate(8.2, 1.1)
@@ -112,14 +133,36 @@ class CustomerFactory:
         created_s = self.clock.fmt(created)
         account = f"{code}{self.account_base + index * 7:08d}"
         seq = self.seq
-        self.writer.rows("customer").append((
-            cid, 1, seq, None, created_s, "organisation" if is_org else "person", display,
-            None if is_org else given, None if is_org else family, organisation, segment, tier,
-            self.languages[code].pick(rand()), code, region.name, postcode(rng, code, region), territory,
-            account, round(value, 2), marketing, not dnc, dnc, created_s,
-        ))
-        phones, emails, mobile = self._contact_points(cid, code, region, given, family, organisation,
-                                                      created_s)
+        self.writer.rows("customer").append(
+            (
+                cid,
+                1,
+                seq,
+                None,
+                created_s,
+                "organisation" if is_org else "person",
+                display,
+                None if is_org else given,
+                None if is_org else family,
+                organisation,
+                segment,
+                tier,
+                self.languages[code].pick(rand()),
+                code,
+                region.name,
+                postcode(rng, code, region),
+                territory,
+                account,
+                round(value, 2),
+                marketing,
+                not dnc,
+                dnc,
+                created_s,
+            )
+        )
+        phones, emails, mobile = self._contact_points(
+            cid, code, region, given, family, organisation, created_s
+        )
         self._external_refs(cid, given, family, organisation, mobile, created_s)
         terms = self.writer.rows("customer_term")
         for term in customer_terms(display, organisation, account, emails, phones):
@@ -127,7 +170,13 @@ class CustomerFactory:
         return Facts(cid, country, region, territory, segment, created, marketing, mobile)
 
     def _contact_points(
-        self, cid: str, code: str, region: Region, given: str, family: str, organisation: str | None,
+        self,
+        cid: str,
+        code: str,
+        region: Region,
+        given: str,
+        family: str,
+        organisation: str | None,
         stamp: str,
     ) -> tuple[list[str], list[str], str | None]:
         rand = self.rng.random
@@ -138,13 +187,15 @@ class CustomerFactory:
         if rand() < (0.4 if organisation else 0.9):
             mobile = self.phones.mobile(code, region.area_code)
             phones.append(mobile)
-            rows.append((self.new_id(), 1, seq, None, stamp, cid, "phone", mobile, "mobile",
-                         rand() < 0.75, True))
+            rows.append(
+                (self.new_id(), 1, seq, None, stamp, cid, "phone", mobile, "mobile", rand() < 0.75, True)
+            )
         if organisation or not phones or rand() < 0.35:
             landline = self.phones.landline(code, region.area_code)
             label = "office" if organisation else ("work" if rand() < 0.3 else "home")
-            rows.append((self.new_id(), 1, seq, None, stamp, cid, "phone", landline, label,
-                         rand() < 0.6, not phones))
+            rows.append(
+                (self.new_id(), 1, seq, None, stamp, cid, "phone", landline, label, rand() < 0.6, not phones)
+            )
             phones.append(landline)
         emails: list[str] = []
         domains = MAIL_DOMAINS[code]
@@ -164,8 +215,21 @@ class CustomerFactory:
                 employer = FAMILY[code][int(rand() * len(FAMILY[code]))]
                 emails.append(f"{g}.{f}@work-{ascii_slug(employer, '-')}.example")
         for n, email in enumerate(emails):
-            rows.append((self.new_id(), 1, seq, None, stamp, cid, "email", email,
-                         "work" if n else "personal", rand() < 0.8, n == 0))
+            rows.append(
+                (
+                    self.new_id(),
+                    1,
+                    seq,
+                    None,
+                    stamp,
+                    cid,
+                    "email",
+                    email,
+                    "work" if n else "personal",
+                    rand() < 0.8,
+                    n == 0,
+                )
+            )
         if rand() < 0.05:
             handle = f"@{ascii_slug(given)}{ascii_slug(family)}{int(rand() * 900) + 100}"
             rows.append((self.new_id(), 1, seq, None, stamp, cid, "handle", handle, "social", False, False))
@@ -192,7 +256,7 @@ class CustomerFactory:
         if u < 0.95:
             return f"{ascii_slug(given).title()} {ascii_slug(family, ' ').title()}"
         cut = 1 + int(rand() * (len(family) - 1)) if len(family) > 2 else 1
-        return f"{given} {family[:cut]}{family[cut + 1:]}"  # a dropped letter
+        return f"{given} {family[:cut]}{family[cut + 1 :]}"  # a dropped letter
 
     def _external_refs(
         self, cid: str, given: str, family: str, organisation: str | None, mobile: str | None, stamp: str
@@ -203,8 +267,30 @@ class CustomerFactory:
         for system, prefix, share in SYSTEMS:
             if rand() < share:
                 key = f"{prefix}-{int(rand() * 10_000_000):07d}"
-                rows.append((self.new_id(), 1, seq, None, stamp, cid, system, key,
-                             self._variant(given, family, organisation)))
+                rows.append(
+                    (
+                        self.new_id(),
+                        1,
+                        seq,
+                        None,
+                        stamp,
+                        cid,
+                        system,
+                        key,
+                        self._variant(given, family, organisation),
+                    )
+                )
         if mobile is not None and rand() < 0.4:
-            rows.append((self.new_id(), 1, seq, None, stamp, cid, "product:mobile", mobile,
-                         self._variant(given, family, organisation)))
+            rows.append(
+                (
+                    self.new_id(),
+                    1,
+                    seq,
+                    None,
+                    stamp,
+                    cid,
+                    "product:mobile",
+                    mobile,
+                    self._variant(given, family, organisation),
+                )
+            )

@@ -14,43 +14,101 @@ from server.seed.texts import DESCRIPTIONS, DETAILS, NOTES, OUTCOMES, PARTNERS, 
 from server.seed.weighted import Weighted
 
 INTERACTION_COLUMNS: Final = (
-    *SYNC, "customer_id", "channel", "direction", "occurred_at", "summary", "agent_id", "agent_name",
-    "partner", "outcome", "case_id", "duration_s", "queue_id",
+    *SYNC,
+    "customer_id",
+    "channel",
+    "direction",
+    "occurred_at",
+    "summary",
+    "agent_id",
+    "agent_name",
+    "partner",
+    "outcome",
+    "case_id",
+    "duration_s",
+    "queue_id",
 )
 CASE_COLUMNS: Final = (
-    *SYNC, "number", "customer_id", "subject", "description", "status", "priority", "queue_id",
-    "owner_id", "sla_due_at", "origin_channel", "opened_at", "resolved_at",
+    *SYNC,
+    "number",
+    "customer_id",
+    "subject",
+    "description",
+    "status",
+    "priority",
+    "queue_id",
+    "owner_id",
+    "sla_due_at",
+    "origin_channel",
+    "opened_at",
+    "resolved_at",
 )
 CASE_NOTE_COLUMNS: Final = (
-    *SYNC, "case_id", "author_id", "author_name", "body", "visibility", "created_at",
+    *SYNC,
+    "case_id",
+    "author_id",
+    "author_name",
+    "body",
+    "visibility",
+    "created_at",
 )
 HISTORY_DAYS: Final = 3 * 365
 HOUR: Final = 3600.0
 
-_CHANNELS: Final = Weighted([
-    ("phone", 38), ("email", 20), ("chat", 14), ("web", 9), ("store", 7), ("field_visit", 4),
-    ("partner", 4), ("social", 4),
-])
-_QUEUES: Final = Weighted([
-    ("Technical Support", 35), ("Billing", 30), ("Sales", 12), ("Retention", 10), ("Field Dispatch", 13),
-])
-_INBOUND_SHARE: Final = {"phone": 0.75, "email": 0.6, "chat": 1.0, "web": 1.0, "store": 1.0,
-                         "social": 0.85, "field_visit": 0.0, "partner": 1.0}
+_CHANNELS: Final = Weighted(
+    [
+        ("phone", 38),
+        ("email", 20),
+        ("chat", 14),
+        ("web", 9),
+        ("store", 7),
+        ("field_visit", 4),
+        ("partner", 4),
+        ("social", 4),
+    ]
+)
+_QUEUES: Final = Weighted(
+    [
+        ("Technical Support", 35),
+        ("Billing", 30),
+        ("Sales", 12),
+        ("Retention", 10),
+        ("Field Dispatch", 13),
+    ]
+)
+_INBOUND_SHARE: Final = {
+    "phone": 0.75,
+    "email": 0.6,
+    "chat": 1.0,
+    "web": 1.0,
+    "store": 1.0,
+    "social": 0.85,
+    "field_visit": 0.0,
+    "partner": 1.0,
+}
 #: channels answered by an agent in a queue
 _QUEUED: Final = frozenset({"phone", "chat", "email", "social"})
 #: (minimum, spread) of the duration in seconds
-_DURATION: Final = {"phone": (45, 420.0), "chat": (120, 600.0), "field_visit": (1800, 3600.0),
-                    "store": (300, 900.0)}
+_DURATION: Final = {
+    "phone": (45, 420.0),
+    "chat": (120, 600.0),
+    "field_visit": (1800, 3600.0),
+    "store": (300, 900.0),
+}
 #: local hour of day of contacts (weights): office hours, an evening tail
-_HOURS: Final = Weighted([(h, w) for h, w in enumerate(
-    (0, 0, 0, 0, 0, 0, 1, 3, 8, 12, 12, 11, 9, 10, 11, 10, 9, 8, 6, 4, 3, 2, 1, 0)
-)])
+_HOURS: Final = Weighted(
+    [
+        (h, w)
+        for h, w in enumerate((0, 0, 0, 0, 0, 0, 1, 3, 8, 12, 12, 11, 9, 10, 11, 10, 9, 8, 6, 4, 3, 2, 1, 0))
+    ]
+)
 _CASES_PER_CUSTOMER: Final = Weighted([(0, 45), (1, 35), (2, 13), (3, 5), (4, 2)])
 _PRIORITIES: Final = Weighted([("low", 15), ("normal", 55), ("high", 22), ("urgent", 8)])
 _SLA_HOURS: Final = {"low": 168.0, "normal": 72.0, "high": 24.0, "urgent": 4.0}
 _OPEN_STATUSES: Final = Weighted([("new", 20), ("open", 35), ("pending", 20), ("escalated", 25)])
-_ORIGINS: Final = Weighted([("phone", 50), ("email", 20), ("chat", 15), ("web", 10), ("social", 3),
-                            ("store", 2)])
+_ORIGINS: Final = Weighted(
+    [("phone", 50), ("email", 20), ("chat", 15), ("web", 10), ("social", 3), ("store", 2)]
+)
 
 
 def _people(rng: random.Random, count: int) -> tuple[str, ...]:
@@ -66,8 +124,14 @@ class HistoryFactory:
     """Writes a customer's interactions, cases and case notes."""
 
     def __init__(
-        self, rng: random.Random, new_id: Callable[[], str], clock: Clock, ref: Reference, seq: int,
-        writer: BulkWriter, owner_ids: Sequence[str] = (),
+        self,
+        rng: random.Random,
+        new_id: Callable[[], str],
+        clock: Clock,
+        ref: Reference,
+        seq: int,
+        writer: BulkWriter,
+        owner_ids: Sequence[str] = (),
     ) -> None:
         self.rng = rng
         self.new_id = new_id
@@ -103,7 +167,13 @@ class HistoryFactory:
         return subject.format(product=product), topic.format(product=product)
 
     def _interaction(
-        self, facts: Facts, channel: str, queue: str, topic: str, at: float, case_id: str | None,
+        self,
+        facts: Facts,
+        channel: str,
+        queue: str,
+        topic: str,
+        at: float,
+        case_id: str | None,
         inbound: bool | None = None,
     ) -> None:
         rand = self.rng.random
@@ -134,10 +204,27 @@ class HistoryFactory:
         timing = _DURATION.get(channel)
         duration = None if timing is None else timing[0] + int(rand() * rand() * timing[1] * 3)
         stamp = self.clock.fmt(at)
-        self.writer.rows("interaction").append((
-            self.new_id(), 1, self.seq, None, stamp, facts.id, channel, direction, stamp, summary,
-            None, agent, partner, outcome, case_id, duration, queue_id,
-        ))
+        self.writer.rows("interaction").append(
+            (
+                self.new_id(),
+                1,
+                self.seq,
+                None,
+                stamp,
+                facts.id,
+                channel,
+                direction,
+                stamp,
+                summary,
+                None,
+                agent,
+                partner,
+                outcome,
+                case_id,
+                duration,
+                queue_id,
+            )
+        )
 
     # ---- the customer's history ----
 
@@ -212,13 +299,41 @@ class HistoryFactory:
             last = max(last, at)
             author = self.agents[int(rand() * len(self.agents))]
             stamp = fmt(at)
-            notes.append((self.new_id(), 1, self.seq, None, stamp, case_id, None, author,
-                          NOTES[int(rand() * len(NOTES))], "customer" if rand() < 0.2 else "internal",
-                          stamp))
+            notes.append(
+                (
+                    self.new_id(),
+                    1,
+                    self.seq,
+                    None,
+                    stamp,
+                    case_id,
+                    None,
+                    author,
+                    NOTES[int(rand() * len(NOTES))],
+                    "customer" if rand() < 0.2 else "internal",
+                    stamp,
+                )
+            )
         updated = max(last, resolved or opened)
-        self.writer.rows("support_case").append((
-            case_id, 1, self.seq, None, fmt(updated), f"CS-{self.case_counter:06d}", facts.id, subject,
-            description, status, priority, self.ref.queue_ids[queue], owner, fmt(due), origin, fmt(opened),
-            None if resolved is None else fmt(resolved),
-        ))
+        self.writer.rows("support_case").append(
+            (
+                case_id,
+                1,
+                self.seq,
+                None,
+                fmt(updated),
+                f"CS-{self.case_counter:06d}",
+                facts.id,
+                subject,
+                description,
+                status,
+                priority,
+                self.ref.queue_ids[queue],
+                owner,
+                fmt(due),
+                origin,
+                fmt(opened),
+                None if resolved is None else fmt(resolved),
+            )
+        )
         return linked

@@ -13,7 +13,14 @@ from server.seed.weighted import Weighted
 
 HOLDING_COLUMNS: Final = (*SYNC, "customer_id", "product_id", "channel", "price_paid", "since")
 OFFER_RESPONSE_COLUMNS: Final = (
-    *SYNC, "customer_id", "offer_id", "agent_id", "channel", "response", "reason", "at",
+    *SYNC,
+    "customer_id",
+    "offer_id",
+    "agent_id",
+    "channel",
+    "response",
+    "reason",
+    "at",
 )
 _CHANNELS: Final = Weighted([("web", 35), ("store", 30), ("phone", 20), ("partner", 8), ("field_visit", 7)])
 _RESPONSES: Final = Weighted([("accepted", 20), ("declined", 55), ("not_now", 25)])
@@ -24,7 +31,12 @@ class HoldingFactory:
     """Holdings drawn per product from its popularity, plus the planted follow-on purchases."""
 
     def __init__(
-        self, rng: random.Random, new_id: Callable[[], str], clock: Clock, ref: Reference, seq: int,
+        self,
+        rng: random.Random,
+        new_id: Callable[[], str],
+        clock: Clock,
+        ref: Reference,
+        seq: int,
         writer: BulkWriter,
     ) -> None:
         self.rng = rng
@@ -61,8 +73,20 @@ class HoldingFactory:
             product = self.ref.products[i]
             stamp = fmt(since[i])
             price = round(product.spec.list_price * (0.8 + 0.2 * rand()), 2)
-            rows.append((self.new_id(), 1, self.seq, None, stamp, facts.id, product.id,
-                         _CHANNELS.pick(rand()), price, stamp))
+            rows.append(
+                (
+                    self.new_id(),
+                    1,
+                    self.seq,
+                    None,
+                    stamp,
+                    facts.id,
+                    product.id,
+                    _CHANNELS.pick(rand()),
+                    price,
+                    stamp,
+                )
+            )
         return owned
 
     def _eligible(self, facts: Facts, offer: SeededOffer, owned_ids: set[str]) -> bool:
@@ -102,5 +126,19 @@ class HoldingFactory:
             start = max(offer.valid_from, now - 400 * DAY)
             at = start + (min(offer.valid_to, now) - start) * (1 - rand() ** 2)
             stamp = self.clock.fmt(at)
-            rows.append((self.new_id(), 1, self.seq, None, stamp, facts.id, offer.id, None,
-                         _RESPONSE_CHANNELS.pick(rand()), response, reason, stamp))
+            rows.append(
+                (
+                    self.new_id(),
+                    1,
+                    self.seq,
+                    None,
+                    stamp,
+                    facts.id,
+                    offer.id,
+                    None,
+                    _RESPONSE_CHANNELS.pick(rand()),
+                    response,
+                    reason,
+                    stamp,
+                )
+            )

@@ -35,7 +35,11 @@ class _Pattern:
         return len(nsn) in self.lengths and self.regex.fullmatch(nsn) is not None
 
 
-def _pattern(desc: phonenumbers.PhoneNumberDesc, general: phonenumbers.PhoneNumberDesc) -> _Pattern:
+def _pattern(
+    desc: phonenumbers.PhoneNumberDesc | None, general: phonenumbers.PhoneNumberDesc | None
+) -> _Pattern:
+    if desc is None or general is None:
+        return _Pattern(re.compile("(?!)"), frozenset())
     lengths = desc.possible_length or general.possible_length
     return _Pattern(re.compile(desc.national_number_pattern or "(?!)"), frozenset(lengths))
 

@@ -56,33 +56,64 @@ def write_reference(
     sync = {"version": 1, "last_modified_seq": seq, "deleted_at": None, "updated_at": now}
 
     territories = {c.code: new_id() for c in COUNTRIES}
-    _insert(conn, t.territory, [
-        {**sync, "id": territories[c.code], "name": c.territory, "country": c.code} for c in COUNTRIES
-    ], counts)
+    _insert(
+        conn,
+        t.territory,
+        [{**sync, "id": territories[c.code], "name": c.territory, "country": c.code} for c in COUNTRIES],
+        counts,
+    )
 
     queue_ids = {q.name: new_id() for q in QUEUES}
-    _insert(conn, t.queue, [
-        {**sync, "id": queue_ids[q.name], "name": q.name, "channel": q.channel,
-         "sl_threshold_s": q.sl_threshold_s, "sl_target": q.sl_target}
-        for q in QUEUES
-    ], counts)
+    _insert(
+        conn,
+        t.queue,
+        [
+            {
+                **sync,
+                "id": queue_ids[q.name],
+                "name": q.name,
+                "channel": q.channel,
+                "sl_threshold_s": q.sl_threshold_s,
+                "sl_target": q.sl_target,
+            }
+            for q in QUEUES
+        ],
+        counts,
+    )
 
     dispositions: dict[str, tuple[str, ...]] = {}
     codes: list[dict[str, Any]] = []
     for q in QUEUES:
         dispositions[queue_ids[q.name]] = tuple(code for code, _ in q.dispositions)
-        codes += [{**sync, "id": new_id(), "queue_id": queue_ids[q.name], "code": code, "label": label}
-                  for code, label in q.dispositions]
-    codes += [{**sync, "id": new_id(), "queue_id": None, "code": code, "label": label}
-              for code, label in GLOBAL_DISPOSITIONS]
+        codes += [
+            {**sync, "id": new_id(), "queue_id": queue_ids[q.name], "code": code, "label": label}
+            for code, label in q.dispositions
+        ]
+    codes += [
+        {**sync, "id": new_id(), "queue_id": None, "code": code, "label": label}
+        for code, label in GLOBAL_DISPOSITIONS
+    ]
     _insert(conn, t.disposition_code, codes, counts)
 
     products = tuple(SeededProduct(new_id(), spec) for spec in PRODUCTS)
-    _insert(conn, t.product, [
-        {**sync, "id": p.id, "sku": p.spec.sku, "name": p.spec.name, "category": p.spec.category,
-         "sensitive": p.spec.sensitive, "list_price": p.spec.list_price, "margin": p.spec.margin}
-        for p in products
-    ], counts)
+    _insert(
+        conn,
+        t.product,
+        [
+            {
+                **sync,
+                "id": p.id,
+                "sku": p.spec.sku,
+                "name": p.spec.name,
+                "category": p.spec.category,
+                "sensitive": p.spec.sensitive,
+                "list_price": p.spec.list_price,
+                "margin": p.spec.margin,
+            }
+            for p in products
+        ],
+        counts,
+    )
     by_sku = {p.spec.sku: p for p in products}
     index = {p.spec.sku: i for i, p in enumerate(products)}
 
@@ -91,18 +122,34 @@ def write_reference(
     for spec in OFFERS:
         product = by_sku[spec.sku].spec
         offer = SeededOffer(
-            new_id(), by_sku[spec.sku].id, spec.sku, spec.regions, spec.segments, product.sensitive,
-            clock.now + spec.valid_from_days * DAY, clock.now + spec.valid_to_days * DAY,
+            new_id(),
+            by_sku[spec.sku].id,
+            spec.sku,
+            spec.regions,
+            spec.segments,
+            product.sensitive,
+            clock.now + spec.valid_from_days * DAY,
+            clock.now + spec.valid_to_days * DAY,
         )
         offers.append(offer)
-        offer_rows.append({
-            **sync, "id": offer.id, "product_id": offer.product_id, "title": spec.title,
-            "pitch": spec.pitch, "price": spec.price, "currency": "EUR", "category": product.category,
-            "sensitive": product.sensitive, "regions": list(spec.regions), "segments": list(spec.segments),
-            "valid_from": clock.iso(offer.valid_from),
-            "valid_to": clock.iso(offer.valid_to),
-            "margin": round(product.margin * spec.price / product.list_price, 3),
-        })
+        offer_rows.append(
+            {
+                **sync,
+                "id": offer.id,
+                "product_id": offer.product_id,
+                "title": spec.title,
+                "pitch": spec.pitch,
+                "price": spec.price,
+                "currency": "EUR",
+                "category": product.category,
+                "sensitive": product.sensitive,
+                "regions": list(spec.regions),
+                "segments": list(spec.segments),
+                "valid_from": clock.iso(offer.valid_from),
+                "valid_to": clock.iso(offer.valid_to),
+                "margin": round(product.margin * spec.price / product.list_price, 3),
+            }
+        )
     _insert(conn, t.offer, offer_rows, counts)
 
     planted = {index[a]: (index[b], p) for a, (b, p) in PLANTED.items()}

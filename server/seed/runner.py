@@ -107,8 +107,9 @@ def run_seed(
     counts: dict[str, int] = {}
     with db.write() as conn:
         ref = write_reference(conn, IdSource(rng), Clock(moment), seq, counts)
-    plan = Plan(rng.getstate(), ref, moment, "+00" if db.is_postgres else "", seq, customers,
-                tuple(owner_ids))
+    plan = Plan(
+        rng.getstate(), ref, moment, "+00" if db.is_postgres else "", seq, customers, tuple(owner_ids)
+    )
 
     def report(done: int) -> None:
         if progress is not None:

@@ -119,6 +119,10 @@ NOTES: Final = (
     "Thank you for your patience: your refund has been processed.",
 )
 DECLINE_REASONS: Final = (
-    "Too expensive", "Already have something similar", "Not the right time", "Not interested",
-    "Will think about it", "Bad experience before",
+    "Too expensive",
+    "Already have something similar",
+    "Not the right time",
+    "Not interested",
+    "Will think about it",
+    "Bad experience before",
 )

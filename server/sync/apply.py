@@ -21,7 +21,8 @@ from wire.sync import Mutation
 
 #: SLA per priority for a new case (the server owns `sla_due_at`)
 SLA_HOURS: Final = {"urgent": 4, "high": 8, "normal": 24, "low": 72}
-TERM_FIELDS: Final = {"display_name", "organisation", "account_number", "value", "kind"}
+#: stands for a base value the client did not send for a record that changed since: never equal
+UNKNOWN_BASE: Final = {"$unknown_base": True}
 
 
 def _timestamp_fields(entity: str) -> set[str]:
@@ -136,14 +137,20 @@ class Applier:
             values.setdefault("status", "new")
             values.setdefault("owner_id", self.user.id)
             number = values.get("number")
-            taken = number is not None and self.conn.execute(
-                select(t.support_case.c.id).where(t.support_case.c.number == number)
-            ).first() is not None
+            taken = (
+                number is not None
+                and self.conn.execute(
+                    select(t.support_case.c.id).where(t.support_case.c.number == number)
+                ).first()
+                is not None
+            )
             if not number or taken:
                 values["number"] = f"CS-{row_id[:8].upper()}"
+            # the SLA runs from when the server learns of the case: never from a client clock
             hours = SLA_HOURS.get(str(values.get("priority", "normal")), 24)
-            opened = parse_timestamp(values["opened_at"])
-            values["sla_due_at"] = iso(opened + timedelta(hours=hours))
+            values["sla_due_at"] = iso(utcnow() + timedelta(hours=hours))
+            if not self.user.is_supervisor:
+                values["owner_id"] = self.user.id
             values["resolved_at"] = None
         elif entity == "case_note":
             values.setdefault("created_at", now)
@@ -170,22 +177,31 @@ class Applier:
 
     def _flag_duplicates(self, row: dict[str, Any]) -> list[str]:
         cp = t.contact_point
-        others = self.conn.execute(
-            select(cp.c.customer_id).where(
-                and_(
-                    cp.c.kind == row["kind"],
-                    cp.c.value == row["value"],
-                    cp.c.customer_id != row["customer_id"],
-                    cp.c.deleted_at.is_(None),
+        others = (
+            self.conn.execute(
+                select(cp.c.customer_id).where(
+                    and_(
+                        cp.c.kind == row["kind"],
+                        cp.c.value == row["value"],
+                        cp.c.customer_id != row["customer_id"],
+                        cp.c.deleted_at.is_(None),
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         ids = []
         for other in sorted(set(others)):
             ids.append(
                 self.conflict(
-                    "customer", row["customer_id"], "possible_duplicate", kind="possible_duplicate",
-                    base=None, server=other, client=row["value"],
+                    "customer",
+                    row["customer_id"],
+                    "possible_duplicate",
+                    kind="possible_duplicate",
+                    base=None,
+                    server=other,
+                    client=row["value"],
                 )
             )
         return ids
@@ -211,15 +227,30 @@ class Applier:
         if m.entity == "contact_point":
             new_values = _normalize_contact(new_values, current["kind"], self.region)
         if current["deleted_at"] is not None:
-            cid = self.conflict(m.entity, m.entity_id, "*", kind="deleted_remotely",
-                                base=base_values, server=None, client=new_values)
-            return Outcome("conflict", new_version=current["version"], server_seq=self._head(),
-                           conflict_ids=[cid], reason="deleted_remotely")
-        result = merge(m.entity, current, base_values, new_values)
+            cid = self.conflict(
+                m.entity,
+                m.entity_id,
+                "*",
+                kind="deleted_remotely",
+                base=base_values,
+                server=None,
+                client=new_values,
+            )
+            return Outcome(
+                "conflict",
+                new_version=current["version"],
+                server_seq=self._head(),
+                conflict_ids=[cid],
+                reason="deleted_remotely",
+            )
+        result = merge(
+            m.entity, current, self._complete_base(m, current, base_values, new_values), new_values
+        )
         version, seq = int(current["version"]), None
         if result.applied:
-            version, seq = self.w.update(m.entity, m.entity_id, self._with_side_effects(m.entity, current,
-                                                                                        result.applied))
+            version, seq = self.w.update(
+                m.entity, m.entity_id, self._with_side_effects(m.entity, current, result.applied)
+            )
             self._after_write(m.entity, {**current, **result.applied})
         conflict_ids = [self._field_conflict(m.entity, m.entity_id, c) for c in result.conflicts]
         if result.logged:
@@ -230,9 +261,24 @@ class Applier:
             outcome = "applied"
         else:
             outcome = "merged" if m.base_version is not None else "applied"
-        return Outcome(outcome, new_version=version, server_seq=seq or self._head(), conflict_ids=conflict_ids)
+        return Outcome(
+            outcome, new_version=version, server_seq=seq or self._head(), conflict_ids=conflict_ids
+        )
 
-    def _with_side_effects(self, entity: str, current: dict[str, Any], applied: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _complete_base(
+        m: Mutation, current: dict[str, Any], base: dict[str, Any], new_values: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A field sent without its base value: known only if the record has not changed since."""
+        unchanged = m.base_version is not None and m.base_version == current["version"]
+        return {
+            name: base[name] if name in base else (current.get(name) if unchanged else UNKNOWN_BASE)
+            for name in new_values
+        }
+
+    def _with_side_effects(
+        self, entity: str, current: dict[str, Any], applied: dict[str, Any]
+    ) -> dict[str, Any]:
         if entity == "case" and "status" in applied:
             status = applied["status"]
             if status == "resolved":
@@ -242,7 +288,9 @@ class Applier:
         return applied
 
     def _field_conflict(self, entity: str, entity_id: str, c: FieldConflict) -> str:
-        return self.conflict(entity, entity_id, c.field, kind="field", base=c.base, server=c.server, client=c.client)
+        return self.conflict(
+            entity, entity_id, c.field, kind="field", base=c.base, server=c.server, client=c.client
+        )
 
     # ---- delete ----
 
@@ -259,10 +307,22 @@ class Applier:
         if current["deleted_at"] is not None:
             return Outcome("applied", new_version=current["version"], server_seq=self._head())
         if m.base_version is None or m.base_version != current["version"]:
-            cid = self.conflict(m.entity, m.entity_id, "*", kind="stale_delete",
-                                base=m.base_version, server=current["version"], client="delete")
-            return Outcome("conflict", new_version=current["version"], server_seq=self._head(),
-                           conflict_ids=[cid], reason="stale_delete")
+            cid = self.conflict(
+                m.entity,
+                m.entity_id,
+                "*",
+                kind="stale_delete",
+                base=m.base_version,
+                server=current["version"],
+                client="delete",
+            )
+            return Outcome(
+                "conflict",
+                new_version=current["version"],
+                server_seq=self._head(),
+                conflict_ids=[cid],
+                reason="stale_delete",
+            )
         version, seq = self.w.delete(m.entity, m.entity_id)
         if m.entity in ("customer", "contact_point"):
             refresh_terms(self.conn, m.entity_id if m.entity == "customer" else current["customer_id"])
@@ -270,17 +330,30 @@ class Applier:
 
     # ---- helpers ----
 
-    def conflict(self, entity: str, entity_id: str, field: str, *, kind: str, base: Any, server: Any,
-                 client: Any) -> str:
+    def conflict(
+        self, entity: str, entity_id: str, field: str, *, kind: str, base: Any, server: Any, client: Any
+    ) -> str:
         owner = self._owner_of(entity, entity_id)
         cid = str(uuid.uuid4())
-        self.w.insert("conflict", {
-            "id": cid, "entity": entity, "entity_id": entity_id, "field": field, "kind": kind,
-            "base_value": base, "server_value": server, "client_value": client,
-            "user_id": self.user.id, "owner_id": owner if owner != self.user.id else None,
-            "mutation_id": self.w.origin_mutation, "client_id": self.client_id, "status": "open",
-            "created_at": iso(utcnow()),
-        })
+        self.w.insert(
+            "conflict",
+            {
+                "id": cid,
+                "entity": entity,
+                "entity_id": entity_id,
+                "field": field,
+                "kind": kind,
+                "base_value": base,
+                "server_value": server,
+                "client_value": client,
+                "user_id": self.user.id,
+                "owner_id": owner if owner != self.user.id else None,
+                "mutation_id": self.w.origin_mutation,
+                "client_id": self.client_id,
+                "status": "open",
+                "created_at": iso(utcnow()),
+            },
+        )
         return cid
 
     def _owner_of(self, entity: str, entity_id: str) -> str | None:
@@ -290,13 +363,24 @@ class Applier:
         return None
 
     def audit_logged(self, m: Mutation, logged: dict[str, tuple[str, Any]]) -> None:
-        self.conn.execute(insert(t.audit_log).values(
-            at=iso(utcnow()), user_id=self.user.id, client_id=self.client_id, address=self.user.address,
-            action="field_ignored", entity=m.entity, entity_id=m.entity_id,
-            detail={"mutation_id": m.mutation_id,
-                    "fields": {k: {"why": why, "client_value": v} for k, (why, v) in logged.items()}},
-        ))
+        self.conn.execute(
+            insert(t.audit_log).values(
+                at=iso(utcnow()),
+                user_id=self.user.id,
+                client_id=self.client_id,
+                address=self.user.address,
+                action="field_ignored",
+                entity=m.entity,
+                entity_id=m.entity_id,
+                detail={
+                    "mutation_id": m.mutation_id,
+                    "fields": {k: {"why": why, "client_value": v} for k, (why, v) in logged.items()},
+                },
+            )
+        )
 
     def _head(self) -> int:
-        value: int = self.conn.execute(select(t.sync_counter.c.value).where(t.sync_counter.c.id == 1)).scalar_one()
+        value: int = self.conn.execute(
+            select(t.sync_counter.c.value).where(t.sync_counter.c.id == 1)
+        ).scalar_one()
         return value

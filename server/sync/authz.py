@@ -14,7 +14,7 @@ def customer_of(w: ChangeWriter, entity: str, row: dict[str, Any]) -> str | None
     """The customer a record belongs to (None for records that belong to none)."""
     if entity == "customer":
         return str(row["id"])
-    if "customer_id" in row and row["customer_id"]:
+    if row.get("customer_id"):
         return str(row["customer_id"])
     if entity == "case_note":
         case = w.ctx.case(row["case_id"])

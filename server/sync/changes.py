@@ -123,9 +123,7 @@ class ChangeWriter:
         version = int(before["version"]) + 1
         after = {**before, **changes, "version": version, "updated_at": self._now}
         self.conn.execute(
-            update(table)
-            .where(table.c.id == row_id)
-            .values(**changes, version=version, updated_at=self._now)
+            update(table).where(table.c.id == row_id).values(**changes, version=version, updated_at=self._now)
         )
         self.ctx.forget(entity, row_id)
         new_scopes = memberships(self.ctx, entity, after)
@@ -175,9 +173,7 @@ class ChangeWriter:
             for dep_entity, dep in dependents(self.conn, entity, row_id)
         }
 
-    def _rescope_dependents(
-        self, entity: str, row_id: str, old: dict[tuple[str, str], set[str]]
-    ) -> None:
+    def _rescope_dependents(self, entity: str, row_id: str, old: dict[tuple[str, str], set[str]]) -> None:
         for dep_entity, dep in dependents(self.conn, entity, row_id):
             self.ctx.forget(dep_entity, dep["id"])
         for dep_entity, dep in dependents(self.conn, entity, row_id):

@@ -51,8 +51,12 @@ def _target(a: Applier, m: Mutation, entity: str) -> dict[str, Any]:
 def _resolve_conflict(a: Applier, m: Mutation) -> Outcome:
     conflict = _target(a, m, "conflict")
     if conflict["status"] != "open":
-        return Outcome("applied", new_version=conflict["version"], server_seq=a._head(),
-                       reason=f"already {conflict['status']}")
+        return Outcome(
+            "applied",
+            new_version=conflict["version"],
+            server_seq=a._head(),
+            reason=f"already {conflict['status']}",
+        )
     action = m.new_values.get("action", "use_value")
     entity, entity_id, field = conflict["entity"], conflict["entity_id"], conflict["field"]
     new_conflicts: list[str] = []
@@ -82,11 +86,15 @@ def _resolve_conflict(a: Applier, m: Mutation) -> Outcome:
         raise Rejected(f"unknown action {str(action)[:40]!r}")
     if new_conflicts:
         resolution["superseded_by"] = new_conflicts
-    version, seq = a.w.update("conflict", conflict["id"], {
-        "status": "dismissed" if action == "dismiss" else "resolved",
-        "resolution": resolution,
-        "resolved_at": iso(utcnow()),
-    })
+    version, seq = a.w.update(
+        "conflict",
+        conflict["id"],
+        {
+            "status": "dismissed" if action == "dismiss" else "resolved",
+            "resolution": resolution,
+            "resolved_at": iso(utcnow()),
+        },
+    )
     if new_conflicts:
         return Outcome("conflict", new_version=version, server_seq=seq, conflict_ids=new_conflicts)
     return Outcome("applied", new_version=version, server_seq=seq)
@@ -95,10 +103,22 @@ def _resolve_conflict(a: Applier, m: Mutation) -> Outcome:
 def _escalate(a: Applier, m: Mutation) -> Outcome:
     case = _target(a, m, "case")
     if not legal_transition("case", "status", case["status"], "escalated"):
-        cid = a.conflict("case", case["id"], "status", kind="field", base=case["status"],
-                         server=case["status"], client="escalated")
-        return Outcome("conflict", new_version=case["version"], server_seq=a._head(), conflict_ids=[cid],
-                       reason=f"cannot escalate a {case['status']} case")
+        cid = a.conflict(
+            "case",
+            case["id"],
+            "status",
+            kind="field",
+            base=case["status"],
+            server=case["status"],
+            client="escalated",
+        )
+        return Outcome(
+            "conflict",
+            new_version=case["version"],
+            server_seq=a._head(),
+            conflict_ids=[cid],
+            reason=f"cannot escalate a {case['status']} case",
+        )
     changes: dict[str, Any] = {"status": "escalated"}
     if PRIORITY_RANK.get(case["priority"], 1) < PRIORITY_RANK["high"]:
         changes["priority"] = "high"

@@ -1,12 +1,16 @@
-"""Pull cursors: opaque to clients, base64url of a small JSON document.
+"""Pull cursors: opaque to clients, base64url of a small JSON document and its HMAC.
 
 `{"v": 1, "e": epoch, "s": scope, "m": "snapshot"|"log", "q": seq, "s0": S0, "k": [entity index, last id]}`
 In snapshot mode `s0` is the head when priming began and `k` the keyset position (resumable); in
-log mode `q` is the last sequence number the client has for this scope.
+log mode `q` is the last sequence number the client has for this scope. The HMAC (keyed with the
+server's secret) stops a client from forging a cursor, e.g. one ahead of the head, which the server
+would take for a restored database.
 """
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Literal
@@ -26,7 +30,7 @@ class Cursor:
     entity_index: int = 0
     last_id: str = ""
 
-    def encode(self) -> str:
+    def encode(self, secret: str) -> str:
         doc = {
             "v": 1,
             "e": self.epoch,
@@ -37,7 +41,8 @@ class Cursor:
             "k": [self.entity_index, self.last_id],
         }
         raw = json.dumps(doc, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        body = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return f"{body}.{_mac(secret, body)}"
 
     @property
     def position(self) -> int:
@@ -45,9 +50,17 @@ class Cursor:
         return self.s0 if self.mode == "snapshot" else self.seq
 
 
-def decode_cursor(text: str) -> Cursor:
+def _mac(secret: str, body: str) -> str:
+    digest = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def decode_cursor(text: str, secret: str) -> Cursor:
+    body, _, mac = text.partition(".")
+    if not mac or not hmac.compare_digest(mac, _mac(secret, body)):
+        raise BadCursor("cursor not issued by this server")
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         doc = json.loads(raw)
         mode = doc["m"]
         key = doc["k"]

@@ -48,12 +48,17 @@ class Meta:
     epoch: str
     head: int
     min_retained_seq: int
+    secret: str
 
 
 def read_meta(conn: Connection) -> Meta:
-    row = conn.execute(select(t.server_meta.c.epoch, t.server_meta.c.min_retained_seq)).one()
+    row = conn.execute(
+        select(t.server_meta.c.epoch, t.server_meta.c.min_retained_seq, t.server_meta.c.token_secret)
+    ).one()
     head = conn.execute(select(t.sync_counter.c.value).where(t.sync_counter.c.id == 1)).scalar_one()
-    return Meta(epoch=row.epoch, head=int(head), min_retained_seq=int(row.min_retained_seq))
+    return Meta(
+        epoch=row.epoch, head=int(head), min_retained_seq=int(row.min_retained_seq), secret=row.token_secret
+    )
 
 
 def live_grants(conn: Connection, client_id: str, user_id: str) -> set[str]:
@@ -97,7 +102,7 @@ def _cursor_for(name: str, raw: str | None, meta: Meta) -> Cursor:
     if raw is None:
         return Cursor(epoch=meta.epoch, scope=name, mode="snapshot", s0=meta.head)
     try:
-        cursor = decode_cursor(raw)
+        cursor = decode_cursor(raw, meta.secret)
     except BadCursor as exc:
         raise PullRefused("bad_request", f"malformed cursor for {name}", {"scope": name}) from exc
     if cursor.epoch != meta.epoch:
@@ -171,16 +176,15 @@ def _log_page(
     if has_more and rows:
         # never split a server transaction across pages
         last = rows[-1]
-        rows += list(
+        rows += list(conn.execute(base.where(and_(cs.c.tx_group == last.tx_group, cs.c.seq > last.seq))))
+        has_more = (
             conn.execute(
-                base.where(and_(cs.c.tx_group == last.tx_group, cs.c.seq > last.seq))
-            )
+                select(cs.c.seq)
+                .where(and_(cs.c.scope == scope.name, cs.c.seq > rows[-1].seq, cs.c.seq <= head))
+                .limit(1)
+            ).first()
+            is not None
         )
-        has_more = conn.execute(
-            select(cs.c.seq)
-            .where(and_(cs.c.scope == scope.name, cs.c.seq > rows[-1].seq, cs.c.seq <= head))
-            .limit(1)
-        ).first() is not None
     # the last entry per row decides what the client must do; its fields are the current ones
     latest: dict[tuple[str, str], Any] = {}
     for row in rows:
@@ -188,7 +192,11 @@ def _log_page(
         latest[(row.entity, row.entity_id)] = row
     changes = _materialize(conn, scope, list(latest.values()))
     end = rows[-1].seq if has_more else head
-    return changes, Cursor(epoch=cursor.epoch, scope=cursor.scope, mode="log", seq=max(end, cursor.seq)), has_more
+    return (
+        changes,
+        Cursor(epoch=cursor.epoch, scope=cursor.scope, mode="log", seq=max(end, cursor.seq)),
+        has_more,
+    )
 
 
 def _materialize(conn: Connection, scope: Scope, entries: list[Any]) -> list[Change]:
@@ -204,14 +212,23 @@ def _materialize(conn: Connection, scope: Scope, entries: list[Any]) -> list[Cha
     out: list[Change] = []
     for e in entries:
         if e.op != "upsert":
-            out.append(dict(seq=e.seq, entity=e.entity, id=e.entity_id, op=e.op, version=e.version, fields=None))
+            out.append(
+                dict(seq=e.seq, entity=e.entity, id=e.entity_id, op=e.op, version=e.version, fields=None)
+            )
             continue
         row = rows[e.entity].get(e.entity_id)
         if row is None or e.entity_id not in inside[e.entity]:
             continue  # moved out since: its scope_out is in the log
         if row["deleted_at"] is not None:
             out.append(
-                dict(seq=e.seq, entity=e.entity, id=e.entity_id, op="delete", version=row["version"], fields=None)
+                dict(
+                    seq=e.seq,
+                    entity=e.entity,
+                    id=e.entity_id,
+                    op="delete",
+                    version=row["version"],
+                    fields=None,
+                )
             )
             continue
         out.append(
@@ -232,15 +249,19 @@ def page_checksum(scopes: Mapping[str, ScopePage]) -> str:
     digest = hashlib.sha256()
     for name in sorted(scopes):
         for c in scopes[name].get("changes", ()):
-            digest.update(f"{name}\t{c['seq']}\t{c['entity']}\t{c['id']}\t{c['op']}\t{c['version']}\n".encode())
+            digest.update(
+                f"{name}\t{c['seq']}\t{c['entity']}\t{c['id']}\t{c['op']}\t{c['version']}\n".encode()
+            )
     return "sha256:" + digest.hexdigest()
 
 
-def acked_through(conn: Connection, client_id: str, position: int) -> int:
+def acked_through(conn: Connection, client_id: str, user_id: str, position: int) -> int:
+    """The highest client_seq of this (user's own) client whose effect the pulled data reflects."""
+    cm, sc = t.client_mutation, t.sync_client
     value = conn.execute(
-        select(func.max(t.client_mutation.c.client_seq)).where(
-            and_(t.client_mutation.c.client_id == client_id, t.client_mutation.c.server_seq <= position)
-        )
+        select(func.max(cm.c.client_seq))
+        .join(sc, sc.c.client_id == cm.c.client_id)
+        .where(and_(cm.c.client_id == client_id, sc.c.user_id == user_id, cm.c.server_seq <= position))
     ).scalar_one_or_none()
     return int(value or 0)
 
@@ -259,7 +280,9 @@ def serve_pull(conn: Connection, user: Principal, req: PullRequest) -> dict[str,
         if cursor.position > meta.head:
             raise EpochReset(meta.epoch, rotated=True)  # only a restore makes a cursor run ahead
         if cursor.mode == "log" and cursor.seq + 1 < meta.min_retained_seq:
-            pages[name] = dict(mode="reset", changes=[], next=None, has_more=False, reason="cursor_below_retention")
+            pages[name] = dict(
+                mode="reset", changes=[], next=None, has_more=False, reason="cursor_below_retention"
+            )
             continue
         if cursor.mode == "snapshot":
             changes, nxt, more = _snapshot_page(conn, scope, cursor, req.limit)
@@ -267,7 +290,9 @@ def serve_pull(conn: Connection, user: Principal, req: PullRequest) -> dict[str,
         else:
             changes, nxt, more = _log_page(conn, scope, cursor, req.limit, meta.head)
             mode = "log"
-        pages[name] = dict(mode=mode, changes=changes, next=nxt.encode(), has_more=more, reason=None)
+        pages[name] = dict(
+            mode=mode, changes=changes, next=nxt.encode(meta.secret), has_more=more, reason=None
+        )
         positions.append(nxt.position if mode == "log" else cursor.s0)
     position = min(positions) if positions else meta.head
     return {
@@ -275,6 +300,6 @@ def serve_pull(conn: Connection, user: Principal, req: PullRequest) -> dict[str,
         "schema_version": SCHEMA_VERSION,
         "head": meta.head,
         "scopes": pages,
-        "client_acked_through": acked_through(conn, req.client_id, position),
+        "client_acked_through": acked_through(conn, req.client_id, user.id, position),
         "page_checksum": page_checksum(pages),
     }

@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Connection, select
+from sqlalchemy import Column, Connection, RowMapping, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from server.db import tables as t
@@ -17,7 +17,7 @@ def ordered_id(column: Column[Any], dialect: str) -> ColumnElement[Any]:
     return column
 
 
-def wire_fields(entity: str, row: Mapping[str, Any]) -> dict[str, Any]:
+def wire_fields(entity: str, row: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     return {name: row[name] for name in field_names(entity)}
 
 

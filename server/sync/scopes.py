@@ -129,7 +129,7 @@ class MembershipContext:
                     t.support_case.c.owner_id,
                 ).where(t.support_case.c.id == case_id)
             ).first()
-            self._case[case_id] = row._mapping if row is not None else None
+            self._case[case_id] = dict(row._mapping) if row is not None else None
         return self._case[case_id]
 
     def forget(self, entity: str, row_id: str) -> None:
@@ -196,9 +196,10 @@ def dependents(conn: Connection, entity: str, row_id: str) -> list[tuple[str, di
     if entity == "customer":
         for child in CUSTOMER_CHILDREN:
             table = t.ENTITY_TABLES[child]
-            out += [(child, dict(r._mapping)) for r in conn.execute(
-                select(table).where(table.c.customer_id == row_id)
-            )]
+            out += [
+                (child, dict(r._mapping))
+                for r in conn.execute(select(table).where(table.c.customer_id == row_id))
+            ]
         for case in conn.execute(select(t.support_case).where(t.support_case.c.customer_id == row_id)):
             out.append(("case", dict(case._mapping)))
             out += _case_dependents(conn, case.id, include_interactions=False)
@@ -207,16 +208,18 @@ def dependents(conn: Connection, entity: str, row_id: str) -> list[tuple[str, di
     return out
 
 
-def _case_dependents(conn: Connection, case_id: str, *, include_interactions: bool) -> list[
-    tuple[str, dict[str, Any]]
-]:
-    out = [("case_note", dict(r._mapping)) for r in conn.execute(
-        select(t.case_note).where(t.case_note.c.case_id == case_id)
-    )]
+def _case_dependents(
+    conn: Connection, case_id: str, *, include_interactions: bool
+) -> list[tuple[str, dict[str, Any]]]:
+    out = [
+        ("case_note", dict(r._mapping))
+        for r in conn.execute(select(t.case_note).where(t.case_note.c.case_id == case_id))
+    ]
     if include_interactions:
-        out += [("interaction", dict(r._mapping)) for r in conn.execute(
-            select(t.interaction).where(t.interaction.c.case_id == case_id)
-        )]
+        out += [
+            ("interaction", dict(r._mapping))
+            for r in conn.execute(select(t.interaction).where(t.interaction.c.case_id == case_id))
+        ]
     return out
 
 

@@ -62,23 +62,56 @@ def build_world(url: str, db_url: str) -> World:
         ("rep2", ["field_rep"], [], [world.territory["south"]]),
         ("admin", ["admin"], [], []),
     ]:
-        info = create_user(db, username=username, display_name=username.title(), password="demo",
-                           roles=roles, queue_ids=queues, territory_ids=territories)
+        info = create_user(
+            db,
+            username=username,
+            display_name=username.title(),
+            password="demo",
+            roles=roles,
+            queue_ids=queues,
+            territory_ids=territories,
+        )
         world.user[username] = info.id
 
     def customers(w: ChangeWriter) -> None:
         for name, territory, phone in [("ann", "north", "+442079460018"), ("bob", "south", "+442079460019")]:
             cid = _uid()
             world.customer[name] = cid
-            w.insert("customer", {"id": cid, "display_name": name.title() + " Example",
-                                  "territory_id": world.territory[territory], "consent_marketing": True})
+            w.insert(
+                "customer",
+                {
+                    "id": cid,
+                    "display_name": name.title() + " Example",
+                    "territory_id": world.territory[territory],
+                    "consent_marketing": True,
+                },
+            )
             w.insert("contact_point", {"id": _uid(), "customer_id": cid, "kind": "phone", "value": phone})
             case_id = _uid()
             world.case[name] = case_id
-            w.insert("case", {"id": case_id, "number": f"CS-{name}", "customer_id": cid, "subject": "Billing error",
-                              "status": "open", "priority": "normal", "queue_id": world.queue["billing"]})
-            w.insert("interaction", {"id": _uid(), "customer_id": cid, "channel": "phone",
-                                     "occurred_at": "2026-01-05T10:00:00+00:00", "summary": "called", "case_id": case_id})
+            w.insert(
+                "case",
+                {
+                    "id": case_id,
+                    "number": f"CS-{name}",
+                    "customer_id": cid,
+                    "subject": "Billing error",
+                    "status": "open",
+                    "priority": "normal",
+                    "queue_id": world.queue["billing"],
+                },
+            )
+            w.insert(
+                "interaction",
+                {
+                    "id": _uid(),
+                    "customer_id": cid,
+                    "channel": "phone",
+                    "occurred_at": "2026-01-05T10:00:00+00:00",
+                    "summary": "called",
+                    "case_id": case_id,
+                },
+            )
 
     world.write(customers)
     return world

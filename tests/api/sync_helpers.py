@@ -10,7 +10,9 @@ import httpx
 
 def login(base_url: str, username: str, password: str = "demo") -> httpx.Client:
     http = httpx.Client(base_url=base_url, timeout=30)
-    resp = http.post("/api/v1/auth/login", json={"username": username, "password": password, "device_name": "t"})
+    resp = http.post(
+        "/api/v1/auth/login", json={"username": username, "password": password, "device_name": "t"}
+    )
     resp.raise_for_status()
     http.headers["Authorization"] = f"Bearer {resp.json()['access_token']}"
     return http
@@ -35,8 +37,13 @@ class Mirror:
             self.rows.setdefault(s, {})
 
     def pull_once(self, limit: int = 500, wait_ms: int | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"client_id": self.client_id, "protocol": 1, "epoch": self.epoch,
-                                "scopes": dict(self.cursors), "limit": limit}
+        body: dict[str, Any] = {
+            "client_id": self.client_id,
+            "protocol": 1,
+            "epoch": self.epoch,
+            "scopes": dict(self.cursors),
+            "limit": limit,
+        }
         if wait_ms is not None:
             body["wait_ms"] = wait_ms
         resp = self.http.post("/api/v1/sync/pull", json=body)
@@ -81,23 +88,48 @@ class Mirror:
         return "sha256:" + digest.hexdigest()
 
     def server_checksum(self, scope: str) -> dict[str, Any]:
-        resp = self.http.get("/api/v1/sync/scope_checksum", params={"scope": scope},
-                             headers={"X-Client-Id": self.client_id})
+        resp = self.http.get(
+            "/api/v1/sync/scope_checksum", params={"scope": scope}, headers={"X-Client-Id": self.client_id}
+        )
         resp.raise_for_status()
         result: dict[str, Any] = resp.json()
         return result
 
-    def mutation(self, entity: str, entity_id: str, op: str, new_values: dict[str, Any], *,
-                 base_version: int | None = None, base_values: dict[str, Any] | None = None,
-                 depends_on: str | None = None, mutation_id: str | None = None) -> dict[str, Any]:
+    def mutation(
+        self,
+        entity: str,
+        entity_id: str,
+        op: str,
+        new_values: dict[str, Any],
+        *,
+        base_version: int | None = None,
+        base_values: dict[str, Any] | None = None,
+        depends_on: str | None = None,
+        mutation_id: str | None = None,
+    ) -> dict[str, Any]:
         self.client_seq += 1
-        return {"mutation_id": mutation_id or str(uuid.uuid4()), "client_seq": self.client_seq,
-                "entity": entity, "entity_id": entity_id, "op": op, "base_version": base_version,
-                "base_values": base_values, "new_values": new_values, "depends_on": depends_on}
+        return {
+            "mutation_id": mutation_id or str(uuid.uuid4()),
+            "client_seq": self.client_seq,
+            "entity": entity,
+            "entity_id": entity_id,
+            "op": op,
+            "base_version": base_version,
+            "base_values": base_values,
+            "new_values": new_values,
+            "depends_on": depends_on,
+        }
 
     def push(self, *mutations: dict[str, Any]) -> list[dict[str, Any]]:
-        resp = self.http.post("/api/v1/sync/push", json={"client_id": self.client_id, "protocol": 1,
-                                                          "epoch": self.epoch, "mutations": list(mutations)})
+        resp = self.http.post(
+            "/api/v1/sync/push",
+            json={
+                "client_id": self.client_id,
+                "protocol": 1,
+                "epoch": self.epoch,
+                "mutations": list(mutations),
+            },
+        )
         resp.raise_for_status()
         results: list[dict[str, Any]] = resp.json()["results"]
         return results

@@ -35,9 +35,19 @@ def test_overlapping_writers_and_followers(pg_url: str, live_server: Any) -> Non
                 batch = []
                 for _ in range(PER_BATCH):
                     iid = str(uuid.uuid4())
-                    batch.append(m.mutation("interaction", iid, "append", {
-                        "customer_id": world.customer["ann"], "channel": "field_visit",
-                        "occurred_at": "2026-03-01T09:00:00+00:00", "summary": f"visit by writer {n}"}))
+                    batch.append(
+                        m.mutation(
+                            "interaction",
+                            iid,
+                            "append",
+                            {
+                                "customer_id": world.customer["ann"],
+                                "channel": "field_visit",
+                                "occurred_at": "2026-03-01T09:00:00+00:00",
+                                "summary": f"visit by writer {n}",
+                            },
+                        )
+                    )
                 results = m.push(*batch)
                 assert all(r["outcome"] == "applied" for r in results)
                 with lock:
@@ -68,13 +78,17 @@ def test_overlapping_writers_and_followers(pg_url: str, live_server: Any) -> Non
     assert len(created) == WRITERS * BATCHES * PER_BATCH
     with world.db.read() as conn:
         committed = {
-            r.seq for r in conn.execute(
-                select(t.change_scope.c.seq).join(t.change_log, t.change_log.c.seq == t.change_scope.c.seq)
+            r.seq
+            for r in conn.execute(
+                select(t.change_scope.c.seq)
+                .join(t.change_log, t.change_log.c.seq == t.change_scope.c.seq)
                 .where(t.change_scope.c.scope == scope, t.change_log.c.entity == "interaction")
             )
         }
     for p in pullers:
-        seen = Counter(row_id for (s, _seq, entity, row_id, op) in p.seen if entity == "interaction" and op == "upsert")
+        seen = Counter(
+            row_id for (s, _seq, entity, row_id, op) in p.seen if entity == "interaction" and op == "upsert"
+        )
         assert all(seen[i] == 1 for i in created), "a committed change was skipped or seen twice"
         log_seqs = [seq for (s, seq, entity, _i, _op) in p.seen if entity == "interaction"]
         assert log_seqs == sorted(log_seqs)

@@ -17,7 +17,10 @@ def _add_customers(world: World, n: int, territory: str = "north") -> list[str]:
 
     def go(w: Any) -> None:
         for i, cid in enumerate(ids):
-            w.insert("customer", {"id": cid, "display_name": f"Customer {i}", "territory_id": world.territory[territory]})
+            w.insert(
+                "customer",
+                {"id": cid, "display_name": f"Customer {i}", "territory_id": world.territory[territory]},
+            )
 
     world.write(go)
     return ids
@@ -55,11 +58,16 @@ def test_priming_resumes_after_interruption_and_sees_changes_made_meanwhile(worl
     assert m.rows[scope] and len(m.rows[scope]) < 40
     saved_cursor, saved_rows = dict(m.cursors), {k: dict(v) for k, v in m.rows.items()}
     # a change to a row the snapshot already sent, and one it has not reached yet
-    world.write(lambda w: (w.update("customer", ids[0], {"display_name": "Changed early"}),
-                           w.update("customer", ids[-1], {"display_name": "Changed late"})))
+    world.write(
+        lambda w: (
+            w.update("customer", ids[0], {"display_name": "Changed early"}),
+            w.update("customer", ids[-1], {"display_name": "Changed late"}),
+        )
+    )
     # the desktop was killed: a new session resumes from the stored cursor (not from zero)
-    resumed = Mirror(login(world.url, "rep"), client_id=m.client_id, epoch=m.epoch,
-                     cursors=saved_cursor, rows=saved_rows)
+    resumed = Mirror(
+        login(world.url, "rep"), client_id=m.client_id, epoch=m.epoch, cursors=saved_cursor, rows=saved_rows
+    )
     pages = resumed.pull_all(limit=5)
     assert pages < 20  # 40+ rows at 5 a page from zero would take more than the remainder
     assert resumed.held(scope, "customer", ids[0])["display_name"] == "Changed early"
@@ -89,21 +97,35 @@ def test_epoch_change_answers_409_reset(world: World) -> None:
     m = world.mirror("agent", "ref")
     m.pull_all()
     rotate_epoch(world.db)
-    resp = m.http.post("/api/v1/sync/pull", json={"client_id": m.client_id, "protocol": 1, "epoch": m.epoch,
-                                                  "scopes": m.cursors})
+    resp = m.http.post(
+        "/api/v1/sync/pull",
+        json={"client_id": m.client_id, "protocol": 1, "epoch": m.epoch, "scopes": m.cursors},
+    )
     assert resp.status_code == 409
     assert resp.json()["reset"] == "epoch"
     assert resp.json()["error"]["code"] == "epoch_reset"
 
 
 def test_cursor_ahead_of_head_means_a_restore_and_rotates_the_epoch(world: World) -> None:
+    from sqlalchemy import select
+
+    from server.db import tables as t
     from server.sync.cursor import Cursor
 
     m = world.mirror("agent", "ref")
     m.pull_all()
-    ahead = Cursor(epoch=m.epoch or "", scope="ref", mode="log", seq=10**9).encode()
-    resp = m.http.post("/api/v1/sync/pull", json={"client_id": m.client_id, "epoch": m.epoch,
-                                                  "scopes": {"ref": ahead}})
+    with world.db.read() as conn:
+        secret = conn.execute(select(t.server_meta.c.token_secret)).scalar_one()
+    forged = Cursor(epoch=m.epoch or "", scope="ref", mode="log", seq=10**9).encode("not the secret")
+    resp = m.http.post(
+        "/api/v1/sync/pull", json={"client_id": m.client_id, "epoch": m.epoch, "scopes": {"ref": forged}}
+    )
+    assert resp.status_code == 400  # a forged cursor cannot force an epoch change
+    # a cursor the server issued before its database was restored from an older backup
+    ahead = Cursor(epoch=m.epoch or "", scope="ref", mode="log", seq=10**9).encode(secret)
+    resp = m.http.post(
+        "/api/v1/sync/pull", json={"client_id": m.client_id, "epoch": m.epoch, "scopes": {"ref": ahead}}
+    )
     assert resp.status_code == 409
     assert resp.json()["error"]["details"]["epoch"] != m.epoch
 
@@ -114,8 +136,13 @@ def test_field_rep_never_receives_another_territory(world: World) -> None:
     south_customer = world.customer["bob"]
     held_ids = {row_id for rows in rep.rows.values() for (_e, row_id) in rows}
     assert south_customer not in held_ids and world.case["bob"] not in held_ids
-    for scope in (f"territory:{world.territory['south']}", "directory", f"customer:{south_customer}",
-                  f"user:{world.user['rep2']}", f"queue:{world.queue['billing']}"):
+    for scope in (
+        f"territory:{world.territory['south']}",
+        "directory",
+        f"customer:{south_customer}",
+        f"user:{world.user['rep2']}",
+        f"queue:{world.queue['billing']}",
+    ):
         resp = rep.http.post("/api/v1/sync/pull", json={"client_id": rep.client_id, "scopes": {scope: None}})
         assert resp.status_code == 403, scope
         assert resp.json()["error"]["code"] == "forbidden"
@@ -123,14 +150,22 @@ def test_field_rep_never_receives_another_territory(world: World) -> None:
         assert resp.status_code == 403, scope
 
 
-def test_a_customer_moving_territory_leaves_the_old_scope_and_its_later_edits_never_leak(world: World) -> None:
+def test_a_customer_moving_territory_leaves_the_old_scope_and_its_later_edits_never_leak(
+    world: World,
+) -> None:
     north, south = f"territory:{world.territory['north']}", f"territory:{world.territory['south']}"
     rep = world.mirror("rep", north)
     rep.pull_all()
     cid = world.customer["ann"]
     admin = world.mirror("admin")
-    admin.push(admin.mutation("customer", cid, "command",
-                              {"name": "reassign_territory", "territory_id": world.territory["south"]}))
+    admin.push(
+        admin.mutation(
+            "customer",
+            cid,
+            "command",
+            {"name": "reassign_territory", "territory_id": world.territory["south"]},
+        )
+    )
     world.write(lambda w: w.update("customer", cid, {"display_name": "Secret new name"}))
     rep.pull_all()
     held_ids = {row_id for (_e, row_id) in rep.rows[north]}
@@ -166,9 +201,10 @@ def test_long_poll_returns_when_something_changes(world: World) -> None:
 
 def test_sse_pokes_after_a_commit(world: World) -> None:
     http = login(world.url, "agent")
-    with httpx.Client(base_url=world.url, timeout=20, headers=dict(http.headers)) as sse, sse.stream(
-        "GET", "/api/v1/sync/events"
-    ) as stream:
+    with (
+        httpx.Client(base_url=world.url, timeout=20, headers=dict(http.headers)) as sse,
+        sse.stream("GET", "/api/v1/sync/events") as stream,
+    ):
         assert stream.status_code == 200
         lines = stream.iter_lines()
         event = _next_event(lines)
@@ -203,4 +239,6 @@ def test_bad_pull_input_is_refused_clearly(world: World) -> None:
         resp = http.post("/api/v1/sync/pull", json=body)
         assert resp.status_code == status, (body, resp.text)
         assert "error" in resp.json()
-    assert httpx.post(world.url + "/api/v1/sync/pull", json={"client_id": "x", "scopes": {}}).status_code == 401
+    assert (
+        httpx.post(world.url + "/api/v1/sync/pull", json={"client_id": "x", "scopes": {}}).status_code == 401
+    )

@@ -20,9 +20,22 @@ pytestmark = pytest.mark.postgres
 
 def _serve(db_url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--database", db_url, "--port", str(port),
-         "--workers", str(workers), "--allow-demo-passwords"],
-        stdout=log.open("wb"), stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "server.cli",
+            "serve",
+            "--database",
+            db_url,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--allow-demo-passwords",
+        ],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
 
@@ -68,10 +81,24 @@ def test_push_through_one_worker_pokes_sse_on_the_other(pg_url: str, free_port: 
         for _ in range(50):
             # a new connection each time: the kernel hands it to either worker
             with httpx.Client(base_url=url, timeout=20, headers=dict(http.headers)) as fresh:
-                resp = fresh.post("/api/v1/sync/push", json={"client_id": m.client_id, "mutations": [
-                    m.mutation("interaction", str(uuid.uuid4()), "append", {
-                        "customer_id": world.customer["ann"], "channel": "phone",
-                        "occurred_at": "2026-03-01T09:00:00+00:00"})]})
+                resp = fresh.post(
+                    "/api/v1/sync/push",
+                    json={
+                        "client_id": m.client_id,
+                        "mutations": [
+                            m.mutation(
+                                "interaction",
+                                str(uuid.uuid4()),
+                                "append",
+                                {
+                                    "customer_id": world.customer["ann"],
+                                    "channel": "phone",
+                                    "occurred_at": "2026-03-01T09:00:00+00:00",
+                                },
+                            )
+                        ],
+                    },
+                )
             assert resp.status_code == 200
             if resp.headers["x-liaison-worker"] != listener_worker:
                 pushed_seq = resp.json()["results"][0]["server_seq"]

@@ -47,7 +47,9 @@ def scenarios(draw: st.DrawFn) -> tuple[str, dict[str, Any], dict[str, Any], dic
 
 @settings(max_examples=800, deadline=None)
 @given(scenarios())
-def test_nothing_the_client_sent_is_lost(case: tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]]) -> None:
+def test_nothing_the_client_sent_is_lost(
+    case: tuple[str, dict[str, Any], dict[str, Any], dict[str, Any]],
+) -> None:
     entity, base, server, client = case
     result = merge(entity, server, base, client)
     conflicted = {c.field: c for c in result.conflicts}
@@ -62,9 +64,7 @@ def test_nothing_the_client_sent_is_lost(case: tuple[str, dict[str, Any], dict[s
     # each field lands in exactly one bucket
     buckets = [set(result.applied), set(conflicted), set(result.unchanged)]
     for field in client:
-        assert sum(field in b for b in buckets) <= 1 or (
-            field in result.applied and field in result.logged
-        )
+        assert sum(field in b for b in buckets) <= 1 or (field in result.applied and field in result.logged)
 
 
 @settings(max_examples=500, deadline=None)
