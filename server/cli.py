@@ -116,11 +116,16 @@ def cmd_seed(args: argparse.Namespace) -> int:
         report = run_seed(
             db, customers=args.customers, seed=args.seed, progress=lambda line: print(line, flush=True)
         )
+        from server.demo_users import DEMO_PASSWORD, create_demo_users
+
+        users = create_demo_users(db)
     except SeedError as exc:
         raise CliError(str(exc)) from None
     finally:
         db.dispose()
     print(f"seeded {_display_url(args.database)}: {report.summary()}")
+    if users:
+        print(f"demo users {', '.join(users)} created with the password {DEMO_PASSWORD!r}")
     return 0
 
 
