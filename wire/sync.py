@@ -19,12 +19,14 @@ MAX_PULL_LIMIT = 5000
 MAX_WAIT_MS = 60_000
 MAX_MUTATIONS_PER_PUSH = 100
 MAX_SCOPES_PER_PULL = 64
+MAX_BIGINT = 2**63 - 1
+MAX_INT = 2**31 - 1
 
 
 class PullRequest(BaseModel):
     client_id: str = Field(min_length=1, max_length=64)
-    protocol: int = PROTOCOL_VERSION
-    schema_version: int = SCHEMA_VERSION
+    protocol: int = Field(default=PROTOCOL_VERSION, ge=0, le=MAX_INT)
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=0, le=MAX_INT)
     epoch: str | None = Field(default=None, max_length=64)
     scopes: dict[str, str | None] = Field(max_length=MAX_SCOPES_PER_PULL)
     limit: int = Field(default=500, ge=1, le=MAX_PULL_LIMIT)
@@ -60,11 +62,11 @@ class PullResponse(BaseModel):
 
 class Mutation(BaseModel):
     mutation_id: str = Field(min_length=1, max_length=64)
-    client_seq: int = Field(ge=1)
+    client_seq: int = Field(ge=1, le=MAX_BIGINT)
     entity: str = Field(min_length=1, max_length=64)
     entity_id: str = Field(min_length=1, max_length=64)
     op: MutationOp
-    base_version: int | None = None
+    base_version: int | None = Field(default=None, ge=0, le=MAX_INT)
     base_values: dict[str, Any] | None = None
     new_values: dict[str, Any] = Field(default_factory=dict)
     depends_on: str | None = Field(default=None, max_length=64)
@@ -72,8 +74,8 @@ class Mutation(BaseModel):
 
 class PushRequest(BaseModel):
     client_id: str = Field(min_length=1, max_length=64)
-    protocol: int = PROTOCOL_VERSION
-    schema_version: int = SCHEMA_VERSION
+    protocol: int = Field(default=PROTOCOL_VERSION, ge=0, le=MAX_INT)
+    schema_version: int = Field(default=SCHEMA_VERSION, ge=0, le=MAX_INT)
     epoch: str | None = Field(default=None, max_length=64)
     mutations: list[Mutation] = Field(max_length=MAX_MUTATIONS_PER_PUSH)
 
