@@ -21,6 +21,7 @@ from server import __version__
 from server.api.auth import router as auth_router
 from server.api.errors import BodyLimitMiddleware, UnhandledErrorMiddleware, install_error_handlers
 from server.api.lookups import router as lookups_router
+from server.api.nul_guard import NulGuardMiddleware
 from server.api.ops import RequestMetricsMiddleware, WorkerHeaderMiddleware
 from server.api.ops import router as ops_router
 from server.api.sync import router as sync_router
@@ -131,6 +132,7 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     # the last added runs first: metrics see every response, including 413 and 500
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)

@@ -119,6 +119,10 @@ def cmd_seed(args: argparse.Namespace) -> int:
         from server.demo_users import DEMO_PASSWORD, create_demo_users
 
         users = create_demo_users(db)
+        # fresh statistics: without them PostgreSQL plans scope snapshots as nested loops
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
     except SeedError as exc:
         raise CliError(str(exc)) from None
     finally:

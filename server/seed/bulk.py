@@ -46,7 +46,10 @@ class BulkWriter:
         self.counts.setdefault(table, 0)
 
     def rows(self, table: str) -> list[Row]:
-        """The table's current buffer: append row tuples in the registered column order."""
+        """The table's buffer: append row tuples in the registered column order.
+
+        The same list for the whole run (shipping copies it out and clears it), so callers may
+        keep it."""
         return self._buffers[table]
 
     def ship_full(self) -> None:
@@ -68,7 +71,8 @@ class BulkWriter:
 
     def abort(self) -> None:
         """Stop after a failure in the generator: discard the queue and roll back."""
-        self._buffers = {table: [] for table in self._buffers}
+        for rows in self._buffers.values():
+            rows.clear()
         self._error = self._error or RuntimeError("seed aborted")
         self._queue.put(_STOP)
         self._thread.join()
@@ -76,8 +80,9 @@ class BulkWriter:
 
     def _ship(self, table: str) -> None:
         self._raise()
-        rows = self._buffers[table]
-        self._buffers[table] = []
+        buffer = self._buffers[table]
+        rows = buffer.copy()
+        buffer.clear()
         self.counts[table] += len(rows)
         self._queue.put((table, rows))
 

@@ -11,7 +11,7 @@ from server.seed.ids import DAY, Clock
 from server.seed.names import FAMILY, GIVEN
 from server.seed.reference import Reference
 from server.seed.texts import DESCRIPTIONS, DETAILS, NOTES, OUTCOMES, PARTNERS, SUMMARIES, TOPICS
-from server.seed.weighted import Weighted
+from server.seed.weighted import SLOTS, Weighted
 
 INTERACTION_COLUMNS: Final = (
     *SYNC,
@@ -106,6 +106,9 @@ _CASES_PER_CUSTOMER: Final = Weighted([(0, 45), (1, 35), (2, 13), (3, 5), (4, 2)
 _PRIORITIES: Final = Weighted([("low", 15), ("normal", 55), ("high", 22), ("urgent", 8)])
 _SLA_HOURS: Final = {"low": 168.0, "normal": 72.0, "high": 24.0, "urgent": 4.0}
 _OPEN_STATUSES: Final = Weighted([("new", 20), ("open", 35), ("pending", 20), ("escalated", 25)])
+_CHANNELS_TABLE: Final = _CHANNELS.table
+_QUEUES_TABLE: Final = _QUEUES.table
+_HOURS_TABLE: Final = _HOURS.table
 _ORIGINS: Final = Weighted(
     [("phone", 50), ("email", 20), ("chat", 15), ("web", 10), ("social", 3), ("store", 2)]
 )
@@ -118,6 +121,27 @@ def _people(rng: random.Random, count: int) -> tuple[str, ...]:
         code = rng.choice(countries)
         out.append(f"{rng.choice(GIVEN[code])} {rng.choice(FAMILY[code])}")
     return tuple(out)
+
+
+class _Channel:
+    """What `_interaction` needs to know about a channel, looked up once."""
+
+    __slots__ = ("agents", "codes", "inbound", "name", "outcomes", "queue", "summaries", "timing")
+
+    def __init__(self, name: str, agents: tuple[str, ...], reps: tuple[str, ...]) -> None:
+        self.name = name
+        self.summaries = SUMMARIES[name]
+        self.inbound = _INBOUND_SHARE[name]
+        #: "queued": the interaction's queue; "field": Field Dispatch; "": none
+        self.queue = "queued" if name in _QUEUED else "field" if name == "field_visit" else ""
+        self.agents: tuple[str, ...] | None = (
+            agents if name in _QUEUED or name == "store" else reps if name == "field_visit" else None
+        )
+        #: outcomes are disposition codes of the queue (else the channel's OUTCOMES)
+        self.codes = name in ("phone", "chat", "field_visit")
+        self.outcomes = OUTCOMES.get(name, ("resolved",))
+        timing = _DURATION.get(name)
+        self.timing: tuple[int, float] | None = None if timing is None else (timing[0], timing[1] * 3)
 
 
 class HistoryFactory:
@@ -144,9 +168,15 @@ class HistoryFactory:
         self.reps = _people(rng, 24)
         self.case_counter = 0
         self.global_codes = tuple(code for code, _ in GLOBAL_DISPOSITIONS)
+        self.channels = {name: _Channel(name, self.agents, self.reps) for name in SUMMARIES}
+        self.field_queue = ref.queue_ids["Field Dispatch"]
+        #: (summary template, topic, partner) → summary; (queue, pair, product) → (subject, topic)
+        self._summaries: dict[tuple[str, str, str | None], str] = {}
+        self._topics: dict[tuple[str, int, str], tuple[str, str]] = {}
         writer.register("interaction", INTERACTION_COLUMNS)
         writer.register("support_case", CASE_COLUMNS)
         writer.register("case_note", CASE_NOTE_COLUMNS)
+        self.interactions = writer.rows("interaction")
 
     # ---- helpers ----
 
@@ -155,65 +185,70 @@ class HistoryFactory:
         rand = self.rng.random
         ts = start + (end - start) * rand()
         day = ts // DAY
-        local = _HOURS.pick(rand()) - facts.country.utc_offset
+        local = _HOURS_TABLE[int(rand() * SLOTS)] - facts.country.utc_offset
         moment = day * DAY + local * HOUR + rand() * HOUR
         return min(max(moment, start), end)
 
     def _topic(self, queue: str, products: Sequence[str]) -> tuple[str, str]:
         rand = self.rng.random
         pairs = TOPICS[queue]
-        subject, topic = pairs[int(rand() * len(pairs))]
+        pair = int(rand() * len(pairs))
         product = products[int(rand() * len(products))]
-        return subject.format(product=product), topic.format(product=product)
+        key = (queue, pair, product)
+        found = self._topics.get(key)
+        if found is None:
+            subject, topic = pairs[pair]
+            found = self._topics[key] = (subject.format(product=product), topic.format(product=product))
+        return found
 
     def _interaction(
         self,
-        facts: Facts,
-        channel: str,
+        customer_id: str,
+        spec: _Channel,
         queue: str,
         topic: str,
         at: float,
         case_id: str | None,
         inbound: bool | None = None,
     ) -> None:
+        """One interaction row; the draws are in the order of the original field by field code."""
         rand = self.rng.random
-        templates = SUMMARIES[channel]
+        channel = spec.name
         partner = PARTNERS[int(rand() * len(PARTNERS))] if channel == "partner" else None
-        summary = templates[int(rand() * len(templates))].format(topic=topic, partner=partner)
+        templates = spec.summaries
+        template = templates[int(rand() * len(templates))]
+        key = (template, topic, partner)
+        summary = self._summaries.get(key)
+        if summary is None:
+            summary = self._summaries[key] = template.format(topic=topic, partner=partner)
         if inbound is None:
-            inbound = rand() < _INBOUND_SHARE[channel]
-        direction = "inbound" if inbound else "outbound"
+            inbound = rand() < spec.inbound
         queue_id: str | None = None
-        agent: str | None = None
-        if channel in _QUEUED:
-            queue_id = self.ref.queue_ids[queue]
-            agent = self.agents[int(rand() * len(self.agents))]
-        elif channel == "field_visit":
-            queue_id = self.ref.queue_ids["Field Dispatch"]
-            agent = self.reps[int(rand() * len(self.reps))]
-        elif channel == "store":
-            agent = self.agents[int(rand() * len(self.agents))]
-        if channel in ("phone", "chat", "field_visit"):
+        if spec.queue:
+            queue_id = self.ref.queue_ids[queue] if spec.queue == "queued" else self.field_queue
+        agents = spec.agents
+        agent = None if agents is None else agents[int(rand() * len(agents))]
+        if spec.codes:
             codes = self.ref.dispositions[queue_id] if queue_id else self.global_codes
             if rand() < 0.04:
                 codes = self.global_codes
             outcome: str | None = codes[int(rand() * len(codes))]
         else:
-            outcomes = OUTCOMES.get(channel, ("resolved",))
+            outcomes = spec.outcomes
             outcome = outcomes[int(rand() * len(outcomes))]
-        timing = _DURATION.get(channel)
-        duration = None if timing is None else timing[0] + int(rand() * rand() * timing[1] * 3)
+        timing = spec.timing
+        duration = None if timing is None else timing[0] + int(rand() * rand() * timing[1])
         stamp = self.clock.fmt(at)
-        self.writer.rows("interaction").append(
+        self.interactions.append(
             (
                 self.new_id(),
                 1,
                 self.seq,
                 None,
                 stamp,
-                facts.id,
+                customer_id,
                 channel,
-                direction,
+                "inbound" if inbound else "outbound",
                 stamp,
                 summary,
                 None,
@@ -236,11 +271,25 @@ class HistoryFactory:
         total = min(60, int(rng.gammavariate(2.0, 5.0)))
         for _ in range(_CASES_PER_CUSTOMER.pick(rand())):
             total -= self._case(facts, products, start)
-        for _ in range(max(total, 0)):
-            channel = _CHANNELS.pick(rand())
-            queue = "Field Dispatch" if channel == "field_visit" else _QUEUES.pick(rand())
-            _, topic = self._topic(queue, products)
-            self._interaction(facts, channel, queue, topic, self._when(facts, start, now), None)
+        if total <= 0:
+            return
+        channels, queues, hours = _CHANNELS_TABLE, _QUEUES_TABLE, _HOURS_TABLE
+        specs = self.channels
+        interaction = self._interaction
+        topic_of = self._topic
+        cid = facts.id
+        offset = facts.country.utc_offset
+        span = now - start
+        for _ in range(total):
+            channel = channels[int(rand() * SLOTS)]
+            queue = "Field Dispatch" if channel == "field_visit" else queues[int(rand() * SLOTS)]
+            topic = topic_of(queue, products)[1]
+            # _when(facts, start, now), inlined
+            ts = start + span * rand()
+            local = hours[int(rand() * SLOTS)] - offset
+            moment = (ts // DAY) * DAY + local * HOUR + rand() * HOUR
+            at = min(max(moment, start), now)
+            interaction(cid, specs[channel], queue, topic, at, None)
 
     def _case(self, facts: Facts, products: Sequence[str], start: float) -> int:
         """Write one case with its notes and linked interactions; return how many interactions."""
@@ -286,11 +335,12 @@ class HistoryFactory:
             days=1 + int(rand() * 10), detail=DETAILS[int(rand() * len(DETAILS))]
         )
         fmt = self.clock.fmt
-        self._interaction(facts, origin, queue, topic, opened, case_id, inbound=True)
+        self._interaction(facts.id, self.channels[origin], queue, topic, opened, case_id, inbound=True)
         linked = 1
         for _ in range(int(rand() * 3)):
             channel = "email" if rand() < 0.4 else "phone"
-            self._interaction(facts, channel, queue, topic, opened + (end - opened) * rand(), case_id)
+            at = opened + (end - opened) * rand()
+            self._interaction(facts.id, self.channels[channel], queue, topic, at, case_id)
             linked += 1
         last = opened
         notes = self.writer.rows("case_note")

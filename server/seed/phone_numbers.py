@@ -74,6 +74,10 @@ class PhoneBook:
                 return self._calling[country] + nsn
         raise ValueError(f"no valid number with prefix {prefix} in {country}")
 
+    def calling_code(self, country: str) -> str:
+        """The country's calling code digits (`44`)."""
+        return self._calling[country][1:]
+
     def mobile(self, country: str, area_code: str) -> str:
         prefixes = MOBILE_PREFIXES[country]
         if not prefixes:

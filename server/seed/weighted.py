@@ -19,6 +19,8 @@ class Weighted(Generic[T]):
             while len(table) < round(acc / total * SLOTS):
                 table.append(item)
         self._table = tuple(table)
+        #: the slots: `table[int(u * SLOTS)]` is `pick(u)` without the call (for hot loops)
+        self.table = self._table
 
     def pick(self, u: float) -> T:
         return self._table[int(u * SLOTS)]
