@@ -1,7 +1,7 @@
 """Bulk row writing: buffers per table, shipped in chunks to a writer thread.
 
 The generator (the calling thread) appends tuples to per-table buffers; full buffers go through
-a bounded queue to one writer thread that inserts them with the driver's fastest path (SQLite
+a bounded queue to one writer thread that sorts them by primary key and inserts them with the driver's fastest path (SQLite
 `executemany` with pre-formatted values, PostgreSQL `COPY`). Memory stays bounded by the chunk
 size times the queue depth, and generation overlaps with the database's work (the drivers
 release the GIL while the database runs).
@@ -98,6 +98,7 @@ class BulkWriter:
             if self._error is not None:
                 continue  # keep draining so the generator never blocks on a dead writer
             table, rows = item
+            rows.sort()  # primary-key order (the first column): B-tree inserts with locality
             try:
                 self._target.write(table, self._columns[table], rows)
             except BaseException as exc:  # handed to the generator thread by _raise

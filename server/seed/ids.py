@@ -54,7 +54,8 @@ class Clock:
         rem = ts - day * DAY
         sec = int(rem)
         date = self._dates.get(day) or self._date(day)
-        return "%s%s.%06d" % (date, _HMS[sec], (rem - sec) * 1_000_000)  # %d truncates like int()
+        # %-formatting: faster than an f-string here, and %d truncates like int()
+        return "%s%s.%06d" % (date, _HMS[sec], (rem - sec) * 1_000_000)  # noqa: UP031
 
     def _fmt_suffix(self, ts: float) -> str:
         return self._fmt(ts) + self.suffix

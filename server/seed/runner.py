@@ -1,9 +1,10 @@
 """`run_seed`: a realistic, deterministic demo contact centre, written fast.
 
 One `sync_counter` value is taken for the whole seed and every row gets `version=1` and that
-`last_modified_seq`; no change-log rows are written (snapshot priming reads the tables). Rows
-are committed in chunks, so a client priming while the seed runs may see part of it; the epoch
-is rotated at the end so every client re-primes.
+`last_modified_seq`; no change-log rows are written (snapshot priming reads the tables). On
+SQLite the seed holds an exclusive lock until it is done (other connections wait or time out);
+on PostgreSQL rows are committed in chunks, so a client priming meanwhile may see part of it.
+The epoch is rotated at the end so every client re-primes.
 """
 
 import multiprocessing

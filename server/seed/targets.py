@@ -29,8 +29,8 @@ __all__ = ["PostgresTarget", "RowTarget", "SqliteTarget", "open_target"]
 class SqliteTarget:
     """`executemany` into SQLite on one DBAPI connection in autocommit mode (BEGIN/COMMIT here).
 
-    Each chunk is sorted first: rows arrive in random primary-key order (UUIDs), and inserting a
-    chunk in key order walks the primary-key B-tree once instead of jumping around it.
+    Chunks come sorted by primary key (`BulkWriter`): ids are random UUIDs, and a chunk in key
+    order walks the primary-key B-tree once instead of jumping around it.
     """
 
     def __init__(self, dbapi_conn: Any, *, commit_rows: int = 2_000_000) -> None:
@@ -49,7 +49,6 @@ class SqliteTarget:
         if not self._open:
             self._conn.execute("BEGIN IMMEDIATE")
             self._open = True
-        rows.sort()
         self._conn.executemany(sql, rows)
         self._pending += len(rows)
         if self._pending >= self._commit_rows:

@@ -206,3 +206,30 @@ def test_search_terms_present(seeded: tuple[Database, SeedReport]) -> None:
 def test_refuses_a_seeded_database(seeded: tuple[Database, SeedReport]) -> None:
     with pytest.raises(SeedError):
         run_seed(seeded[0], customers=1, now=NOW)
+
+
+def _schema(db: Database) -> set[tuple[str, str, str, str | None]]:
+    with db.read() as conn:
+        return {
+            (kind, name, table, sql)
+            for kind, name, table, sql in conn.exec_driver_sql(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master"
+            )
+        }
+
+
+def test_seed_leaves_the_schema_and_wal_mode_as_init_made_them(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'schema.db'}")
+    initialize(db)
+    before = _schema(db)
+    assert any(kind == "index" and name == "ix_interaction_customer" for kind, name, _, _ in before)
+    run_seed(db, customers=50, now=NOW, parallel=True)
+    assert _schema(db) == before
+    with db.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+    other = Database(db.url)  # a new connection can read while the first is still open
+    with other.read() as conn:
+        assert conn.execute(select(func.count()).select_from(t.customer)).scalar_one() == 50
+    other.dispose()
+    db.dispose()
