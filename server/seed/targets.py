@@ -105,6 +105,51 @@ def secondary_indexes() -> list[Index]:
     ]
 
 
+def _open_seed_connection(db: Database) -> tuple[Any, Any]:
+    """The connection the seed writes through, and the one to close afterwards.
+
+    APSW (about twice as fast at `executemany` as the standard library's driver) when installed,
+    on the same file; otherwise the engine's own pysqlite connection.
+    """
+    try:
+        import apsw
+    except ImportError:  # pragma: no cover - apsw is a dependency of the server extra
+        conn = db.engine.connect()
+        return conn.connection.driver_connection, conn
+    path = db.engine.url.database
+    if not path or path == ":memory:":
+        conn = db.engine.connect()
+        return conn.connection.driver_connection, conn
+    db.engine.dispose()  # nothing else may hold the file while the seed has it exclusively
+    raw = apsw.Connection(path)
+    raw.setbusytimeout(10_000)
+    return _ApswAdapter(raw), raw
+
+
+class _ApswAdapter:
+    """The two calls SqliteTarget and the seed make, on an APSW connection."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str) -> Any:
+        return self._conn.cursor().execute(sql)
+
+    def executemany(self, sql: str, rows: list[Row]) -> None:
+        self._conn.cursor().executemany(sql, rows)
+
+    @property
+    def in_transaction(self) -> bool:
+        return not self._conn.get_autocommit()
+
+
+def _create_index_sql(index: Index) -> str:
+    from sqlalchemy.dialects import sqlite
+    from sqlalchemy.schema import CreateIndex
+
+    return str(CreateIndex(index, if_not_exists=True).compile(dialect=sqlite.dialect()))
+
+
 @contextmanager
 def _sqlite(db: Database) -> Iterator[RowTarget]:
     """A dedicated connection that has the database to itself while seeding.
@@ -115,40 +160,37 @@ def _sqlite(db: Database) -> Iterator[RowTarget]:
     cheaper than keeping them up to date row by row). Afterwards the file is back in WAL mode
     with exactly the schema it had.
     """
-    conn = db.engine.connect()
-    dbapi: Any = conn.connection.driver_connection
+    dbapi, closer = _open_seed_connection(db)
     indexes = secondary_indexes()
-    done = False
     try:
         dbapi.execute("PRAGMA locking_mode=EXCLUSIVE")
         dbapi.execute("PRAGMA journal_mode=OFF")
         dbapi.execute("PRAGMA synchronous=OFF")
         dbapi.execute("PRAGMA cache_size=-1048576")
         dbapi.execute("PRAGMA threads=2")  # the sorter of CREATE INDEX may use a helper thread
+        dbapi.execute("PRAGMA foreign_keys=ON")
         dbapi.execute("BEGIN IMMEDIATE")
         for index in indexes:
             dbapi.execute(f"DROP INDEX {index.name}")
         dbapi.execute("COMMIT")
         yield SqliteTarget(dbapi)
-        with conn.begin():
-            for index in indexes:
-                index.create(bind=conn)
-        done = True
     finally:
         if dbapi.in_transaction:
             dbapi.execute("ROLLBACK")
-        if not done:  # a failed seed still leaves the schema complete
-            with conn.begin():
-                for index in indexes:
-                    index.create(bind=conn, checkfirst=True)
+        # also after a failed seed: the schema is complete again
+        dbapi.execute("BEGIN IMMEDIATE")
+        for index in indexes:
+            dbapi.execute(_create_index_sql(index))
+        dbapi.execute("COMMIT")
         dbapi.execute("PRAGMA locking_mode=NORMAL")
         dbapi.execute("SELECT count(*) FROM sqlite_master").fetchall()  # releases the lock
         dbapi.execute("PRAGMA journal_mode=WAL")
         dbapi.execute("PRAGMA threads=0")
         dbapi.execute("PRAGMA cache_size=-2000")
         dbapi.execute("PRAGMA synchronous=FULL")
-        conn.invalidate()  # closed, not pooled
-        conn.close()
+        if hasattr(closer, "invalidate"):
+            closer.invalidate()  # closed, not pooled
+        closer.close()
 
 
 @contextmanager
