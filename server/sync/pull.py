@@ -15,7 +15,7 @@ from server.auth.principal import Principal
 from server.db import tables as t
 from server.db.types import utcnow
 from server.sync.cursor import BadCursor, Cursor, decode_cursor
-from server.sync.rows import load_rows, ordered_id, wire_fields
+from server.sync.rows import load_rows, wire_fields
 from server.sync.scopes import Scope, parse_scope, scope_contains, scope_entities, snapshot_query
 from wire.sync import PullRequest
 from wire.version import SCHEMA_VERSION
@@ -118,16 +118,17 @@ def _snapshot_page(
     entities = scope_entities(scope)
     changes: list[Change] = []
     index, last_id = cursor.entity_index, cursor.last_id
-    dialect = conn.dialect.name
     while index < len(entities) and len(changes) < limit:
         entity = entities[index]
         table = t.ENTITY_TABLES[entity]
         query = (
             snapshot_query(entity, scope)
             .where(table.c.last_modified_seq <= cursor.s0)
-            .where(ordered_id(table.c.id, dialect) > last_id)
+            # the keyset walks the primary-key index in the database's own collation; only the
+            # checksum needs the bytewise order clients use
+            .where(table.c.id > last_id)
             .order_by(None)
-            .order_by(ordered_id(table.c.id, dialect))
+            .order_by(table.c.id)
             .limit(limit - len(changes))
         )
         rows = conn.execute(query).mappings().all()
