@@ -59,7 +59,7 @@ def _sample_rows(db: Database, customers: int) -> list[tuple[str, list[dict[str,
     with db.write() as conn:
         ref = write_reference(conn, IdSource(rng), Clock(NOW), 1, {})
     target = Collect()
-    generate(Plan(rng.getstate(), ref, NOW, "", 1, customers, ()), target)
+    generate(Plan(rng.getstate(), ref, NOW, "", 1, customers, (), rng.getrandbits(64)), target)
     return [
         (table, [dict(zip(columns, row, strict=True)) for row in rows])
         for table, columns, rows in target.chunks

@@ -25,6 +25,10 @@ from server.seed.ids import Clock, IdSource
 from server.seed.reference import Reference
 
 PROGRESS_EVERY = 25_000
+#: customers per block: each block has its own random stream (seeded from the plan and the block
+#: number) and its own range of case numbers, so any number of workers produce the same rows
+BLOCK = 5_000
+MAX_CASES_PER_CUSTOMER = 4
 
 
 @contextmanager
@@ -48,10 +52,22 @@ class Plan:
     seq: int
     customers: int
     owner_ids: tuple[str, ...]
+    block_seed: int
+
+    @property
+    def blocks(self) -> int:
+        return -(-self.customers // BLOCK)
 
 
-def generate(plan: Plan, target: RowTarget, progress: Callable[[int], None] | None = None) -> dict[str, int]:
-    """Write every customer's rows to the target; return the rows per table."""
+def generate(
+    plan: Plan,
+    target: RowTarget,
+    progress: Callable[[int], None] | None = None,
+    *,
+    worker: int = 0,
+    workers: int = 1,
+) -> dict[str, int]:
+    """Write the rows of this worker's blocks (every `workers`-th from `worker`) to the target."""
     rng = random.Random()
     rng.setstate(plan.rng_state)
     new_id = IdSource(rng)
@@ -62,14 +78,20 @@ def generate(plan: Plan, target: RowTarget, progress: Callable[[int], None] | No
         holdings = HoldingFactory(rng, new_id, clock, plan.ref, plan.seq, writer)
         history = HistoryFactory(rng, new_id, clock, plan.ref, plan.seq, writer, plan.owner_ids)
         names = [p.spec.name for p in plan.ref.products]
-        for index in range(plan.customers):
-            facts = people.make(index)
-            owned = holdings.make(facts)
-            holdings.responses(facts, owned)
-            history.make(facts, [names[i] for i in owned])
-            writer.ship_full()
-            if progress is not None and (index + 1) % PROGRESS_EVERY == 0:
-                progress(index + 1)
+        done = 0
+        for block in range(worker, plan.blocks, workers):
+            rng.seed(f"{plan.block_seed}:{block}")
+            new_id.start_block(block)
+            history.case_counter = block * BLOCK * MAX_CASES_PER_CUSTOMER
+            for index in range(block * BLOCK, min((block + 1) * BLOCK, plan.customers)):
+                facts = people.make(index)
+                owned = holdings.make(facts)
+                holdings.responses(facts, owned)
+                history.make(facts, [names[i] for i in owned])
+                writer.ship_full()
+                done += 1
+                if progress is not None and done % PROGRESS_EVERY == 0:
+                    progress(done)
     except BaseException:
         writer.abort()
         raise
@@ -97,12 +119,12 @@ class PipeTarget:
         """Nothing to do: the parent rolls back."""
 
 
-def worker_main(plan: Plan, conn: Connection) -> None:
-    """The worker process: generate, then report the counts (or the error) to the parent."""
+def worker_main(plan: Plan, conn: Connection, worker: int = 0, workers: int = 1) -> None:
+    """A worker process: generate its blocks, then report the counts (or the error) to the parent."""
     pipe = PipeTarget(conn)
     gc.disable()
     try:
-        counts = generate(plan, pipe, lambda n: pipe.send(("progress", n)))
+        counts = generate(plan, pipe, lambda n: pipe.send(("progress", n)), worker=worker, workers=workers)
         pipe.send(("done", counts))
     except BaseException:
         conn.send(("error", traceback.format_exc()))

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
 from typing import Final
 
 from sqlalchemy import func, select, text
@@ -28,6 +29,8 @@ from server.seed.targets import RowTarget, open_target
 
 #: from this many customers on, rows are generated in a worker process
 PARALLEL_FROM: Final = 20_000
+#: generator processes; the parent process inserts what they send
+GENERATOR_PROCESSES: Final = 2
 
 
 class SeedError(RuntimeError):
@@ -54,34 +57,52 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _in_worker(plan: Plan, target: RowTarget, report: Callable[[int], None]) -> dict[str, int]:
-    """Generate in a forked process; insert here what it sends."""
+def _in_workers(plan: Plan, target: RowTarget, report: Callable[[int], None], workers: int) -> dict[str, int]:
+    """Generate in forked processes (one share of the blocks each); insert here what they send."""
     ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=worker_main, args=(plan, send), name="seed-generator", daemon=True)
-    worker.start()
-    send.close()
+    pipes = []
+    procs = []
+    for n in range(workers):
+        receive, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(
+            target=worker_main, args=(plan, send, n, workers), name=f"seed-generator-{n}", daemon=True
+        )
+        proc.start()
+        send.close()
+        pipes.append(receive)
+        procs.append(proc)
+    progress = [0] * workers
+    counts: dict[str, int] = {}
+    open_pipes = list(pipes)
     try:
-        while True:
-            message = receive.recv()
-            if message[0] == "rows":
-                target.write(message[1], message[2], message[3])
-            elif message[0] == "progress":
-                report(message[1])
-            elif message[0] == "done":
-                counts: dict[str, int] = message[1]
-                target.finish()
-                return counts
-            else:
-                raise SeedError(f"the seed generator failed:\n{message[1]}")
+        while open_pipes:
+            for ready in wait(open_pipes):
+                assert isinstance(ready, Connection)
+                message = ready.recv()
+                if message[0] == "rows":
+                    target.write(message[1], message[2], message[3])
+                elif message[0] == "progress":
+                    progress[pipes.index(ready)] = message[1]
+                    report(sum(progress))
+                elif message[0] == "done":
+                    for table, count in message[1].items():
+                        counts[table] = counts.get(table, 0) + count
+                    open_pipes.remove(ready)
+                else:
+                    raise SeedError(f"the seed generator failed:\n{message[1]}")
+        target.finish()
+        return counts
     except BaseException:
         target.abort()
-        if worker.is_alive():
-            worker.terminate()
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
         raise
     finally:
-        receive.close()
-        worker.join()
+        for pipe in pipes:
+            pipe.close()
+        for proc in procs:
+            proc.join()
 
 
 def run_seed(
@@ -108,8 +129,16 @@ def run_seed(
     counts: dict[str, int] = {}
     with db.write() as conn:
         ref = write_reference(conn, IdSource(rng), Clock(moment), seq, counts)
+    block_seed = rng.getrandbits(64)
     plan = Plan(
-        rng.getstate(), ref, moment, "+00" if db.is_postgres else "", seq, customers, tuple(owner_ids)
+        rng.getstate(),
+        ref,
+        moment,
+        "+00" if db.is_postgres else "",
+        seq,
+        customers,
+        tuple(owner_ids),
+        block_seed,
     )
 
     def report(done: int) -> None:
@@ -119,7 +148,11 @@ def run_seed(
 
     use_worker = (customers >= PARALLEL_FROM if parallel is None else parallel) and _can_fork()
     with open_target(db) as target, no_cycle_collection():
-        written = _in_worker(plan, target, report) if use_worker else generate(plan, target, report)
+        written = (
+            _in_workers(plan, target, report, GENERATOR_PROCESSES)
+            if use_worker
+            else generate(plan, target, report)
+        )
     for table, count in written.items():
         counts[table] = counts.get(table, 0) + count
     rotate_epoch(db)

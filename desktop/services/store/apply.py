@@ -1,0 +1,157 @@
+"""Applying pull pages, and scope resets: each one `BEGIN IMMEDIATE` transaction with its cursor.
+
+A page is applied whole (with its cursor) or not at all: a crash re-fetches the page and
+re-applying it is a no-op (upserts skip when the local version is greater or equal).
+
+- upsert: the scope now holds the row. Without outbox entries the visible row is written; with
+  entries the server shadow is updated and the visible row recomputed (rebase, `overlay.py`);
+- delete: no scope holds the row any more; it goes, or with outbox entries it is hidden and its
+  tombstone kept in the shadow until the entries are settled;
+- scope_out: this scope no longer holds the row; it is deleted when no scope holds it and the
+  outbox has no entry (pending, inflight or acked) for it.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from desktop.services.store import scopes, state
+from desktop.services.store.changed import Changed
+from desktop.services.store.database import Writer
+from desktop.services.store.entities import record_values
+from desktop.services.store.outbox import has_entries
+from desktop.services.store.overlay import rebase
+from desktop.services.store.rows import (
+    Shadow,
+    Touched,
+    delete_row,
+    delete_shadow,
+    read_shadow,
+    read_version,
+    write_row,
+    write_shadow,
+)
+from desktop.services.store.schema import MIRRORS
+from desktop.services.store.search import reindex
+from wire.fast import ValidatedChange
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _values(change: ValidatedChange) -> dict[str, Any]:
+    assert change.record is not None
+    values = record_values(change.record)
+    values.update({k: v for k, v in change.extra.items() if k not in values})
+    return values
+
+
+def _upsert(conn: Connection, scope: str, change: ValidatedChange, touched: Touched) -> None:
+    entity, row_id = change.entity, change.id
+    scopes.hold(conn, entity, row_id, scope)
+    if change.record is None:
+        return
+    if has_entries(conn, entity, row_id):
+        shadow = read_shadow(conn, entity, row_id)
+        local = shadow.version if shadow is not None else None
+        if local is not None and local >= change.version:
+            return
+        write_shadow(conn, entity, row_id, Shadow(version=change.version, values=_values(change)))
+        rebase(conn, entity, row_id, touched)
+        return
+    local = read_version(conn, entity, row_id)
+    if local is not None and local >= change.version:
+        return
+    write_row(conn, entity, row_id, change.version, _values(change), touched)
+    delete_shadow(conn, entity, row_id)
+
+
+def _delete(conn: Connection, change: ValidatedChange, touched: Touched) -> None:
+    entity, row_id = change.entity, change.id
+    if has_entries(conn, entity, row_id):
+        shadow = read_shadow(conn, entity, row_id)
+        if shadow is not None and shadow.version > change.version:
+            return
+        scopes.release(conn, entity, row_id)
+        write_shadow(conn, entity, row_id, Shadow(version=change.version, values=None))
+        rebase(conn, entity, row_id, touched)
+        return
+    local = read_version(conn, entity, row_id)
+    if local is not None and local > change.version:
+        return
+    scopes.release(conn, entity, row_id)
+    delete_row(conn, entity, row_id, touched)
+    delete_shadow(conn, entity, row_id)
+
+
+def apply_changes(conn: Connection, scope: str, changes: list[ValidatedChange], touched: Touched) -> None:
+    """Apply a page's changes on an open writer transaction (no cursor, no search reindex)."""
+    for change in changes:
+        if change.entity not in MIRRORS:
+            continue
+        if change.op == "upsert":
+            _upsert(conn, scope, change, touched)
+        elif change.op == "delete":
+            _delete(conn, change, touched)
+        else:
+            scopes.release(conn, change.entity, change.id, scope)
+            scopes.drop_if_orphan(conn, change.entity, change.id, touched)
+
+
+def apply_page(
+    writer: Writer,
+    scope: str,
+    changes: list[ValidatedChange],
+    next_cursor: str | None,
+    *,
+    primed: bool | None = None,
+    epoch: str | None = None,
+) -> Changed:
+    """Apply one scope page and store `next_cursor`, in one transaction.
+
+    `primed=True` marks the scope primed (the page that ends its snapshot) and drops the rows a
+    re-prime did not send again; `epoch`, when given, is stored with the page.
+    """
+    touched = Touched()
+    with writer.transaction() as conn:
+        apply_changes(conn, scope, changes, touched)
+        if primed:
+            scopes.sweep(conn, scope, touched, stale_only=True)
+        state.set_cursor(conn, scope, next_cursor, primed=primed, at=_now())
+        if epoch is not None:
+            state.set_epoch(conn, epoch)
+        reindex(conn, touched.customers)
+    touched.changed.scopes.add(scope)
+    return touched.changed
+
+
+def reset_scope(writer: Writer, scope: str) -> Changed:
+    """Re-prime a scope (mode "reset", checksum mismatch): cursor None, rows kept until re-sent."""
+    with writer.transaction() as conn:
+        scopes.mark_stale(conn, scope)
+        state.set_cursor(conn, scope, None, primed=False, at=_now())
+    return Changed(scopes={scope})
+
+
+def reset_epoch(writer: Writer, epoch: str) -> Changed:
+    """The server's epoch changed: every scope re-primes from a snapshot; the outbox stays."""
+    with writer.transaction() as conn:
+        scopes.mark_stale(conn)
+        names = list(state.read_state(conn).scopes)
+        for name in names:
+            state.set_cursor(conn, name, None, primed=False, at=_now())
+        state.set_epoch(conn, epoch)
+    return Changed(scopes=set(names))
+
+
+def drop_scope(writer: Writer, scope: str) -> Changed:
+    """Unsubscribe: forget the scope and delete the rows only it held (unless the outbox needs them)."""
+    touched = Touched()
+    with writer.transaction() as conn:
+        scopes.sweep(conn, scope, touched, stale_only=False)
+        state.forget_scope(conn, scope)
+        reindex(conn, touched.customers)
+    touched.changed.scopes.add(scope)
+    return touched.changed

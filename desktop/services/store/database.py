@@ -1,0 +1,135 @@
+"""Connections to the cache file: one writer, read-only readers, SQLCipher when a key is given.
+
+Every connection gets, from a `connect` event: `busy_timeout=5000`, `journal_mode=WAL`,
+`synchronous=FULL`, `foreign_keys=ON` (SYNC.md §4); readers also `query_only=ON`. The driver's own
+transaction handling is switched off (`isolation_level = None`, SQLAlchemy's pysqlite recipe) and
+the `begin` event emits `BEGIN IMMEDIATE` on the writer (`BEGIN` on readers) instead.
+
+With a key the file is opened through SQLAlchemy's `sqlite+pysqlcipher` dialect (sqlcipher3). A
+key of 64 hex digits (32 random bytes, as the caller generates them per profile) is used as a raw
+key (`x'…'`), which skips SQLCipher's key derivation; any other string is a passphrase.
+"""
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, create_engine, event, pool
+from sqlalchemy.engine import URL
+
+from desktop.services.store.errors import CacheError, CacheKeyError
+
+BUSY_TIMEOUT_MS: Final = 5000
+_RAW_KEY: Final = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def _url(path: Path, key: str | None) -> URL:
+    if key is None:
+        return URL.create("sqlite", database=str(path))
+    if not key:
+        raise CacheKeyError("The cache encryption key is empty: the profile's key could not be read.")
+    try:
+        import sqlcipher3  # noqa: F401  (the dialect imports it; fail here with a clear message)
+    except ImportError as exc:
+        raise CacheError("The encrypted cache needs the sqlcipher3 package, which is not installed.") from exc
+    passphrase = f"x'{key}'" if _RAW_KEY.match(key) else key
+    return URL.create("sqlite+pysqlcipher", password=passphrase, database=str(path))
+
+
+def _on_connect(read_only: bool) -> Any:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not read_only:
+                cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = FULL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if read_only:
+                cursor.execute("PRAGMA query_only = ON")
+        finally:
+            cursor.close()
+
+    return configure
+
+
+def make_engine(path: Path, key: str | None, *, read_only: bool) -> Engine:
+    """An engine on the cache file; the writer's holds one connection, readers' a small pool."""
+    url = _url(path, key)
+    if read_only:
+        engine = create_engine(
+            url,
+            poolclass=pool.QueuePool,
+            pool_size=4,
+            max_overflow=4,
+            connect_args={"check_same_thread": False},
+        )
+    else:
+        engine = create_engine(url, poolclass=pool.StaticPool, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _on_connect(read_only))
+    begin_sql = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+
+    def begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin_sql)
+
+    event.listen(engine, "begin", begin)
+    return engine
+
+
+class Writer:
+    """The one write connection: every write goes through `transaction()` (`BEGIN IMMEDIATE`).
+
+    A lock serialises callers from several threads; the sync engine and the GUI's store lane both
+    hand their writes to it. Transactions do not nest.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._conn: Connection | None = engine.connect()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise CacheError("The cache is closed.")
+            with conn.begin():
+                yield conn
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+            self._engine.dispose()
+
+
+class Cache:
+    """An open cache file: the `writer` and read-only connections for the GUI (`read()`)."""
+
+    def __init__(self, path: Path, key: str | None) -> None:
+        self.path = path
+        self.encrypted = key is not None
+        self.writer = Writer(make_engine(path, key, read_only=False))
+        self._reader = make_engine(path, key, read_only=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A short read transaction on a read-only connection (WAL lets it run beside the writer)."""
+        with self._reader.connect() as conn, conn.begin():
+            yield conn
+
+    def close(self) -> None:
+        self.writer.close()
+        self._reader.dispose()
+
+    def __enter__(self) -> "Cache":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -1,0 +1,68 @@
+"""Schema versions: `PRAGMA user_version` and a list of step migrations (step i makes version i+1).
+
+Each step runs in its own `BEGIN IMMEDIATE` transaction together with the `user_version` bump, so
+a crash leaves the file at the old or the new version, never between. Before migrating a file
+that already holds data, a copy is taken with the SQLite backup API.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import Connection, insert
+
+from desktop.services.store.backup import backup_file
+from desktop.services.store.database import Writer
+from desktop.services.store.errors import CacheError
+from desktop.services.store.schema import FTS_DDL, metadata, sync_state
+
+Migration = Callable[[Connection], None]
+
+
+def _v1_create(conn: Connection) -> None:
+    metadata.create_all(conn)
+    for ddl in FTS_DDL:
+        conn.exec_driver_sql(ddl)
+    conn.execute(insert(sync_state).values(id=1, client_id=str(uuid.uuid4())))
+
+
+MIGRATIONS: Final[list[Migration]] = [_v1_create]
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    before: int
+    after: int
+    backup: Path | None
+
+
+def user_version(conn: Connection) -> int:
+    value = conn.exec_driver_sql("PRAGMA user_version").scalar()
+    return int(value or 0)
+
+
+def migrate(
+    writer: Writer, path: Path, key: str | None, *, steps: list[Migration] | None = None
+) -> MigrationResult:
+    """Bring the file to the newest schema; raises `CacheError` for a file from a newer build."""
+    plan = MIGRATIONS if steps is None else steps
+    with writer.transaction() as conn:
+        before = user_version(conn)
+    if before > len(plan):
+        raise CacheError(
+            f"The cache was written by a newer version of Liaison Desk (schema {before}, this build "
+            f"knows {len(plan)}). Update the application, or remove the cache to rebuild it."
+        )
+    backup: Path | None = None
+    if 0 < before < len(plan):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        backup = path.with_name(f"{path.name}.bak-v{before}-{stamp}")
+        backup_file(path, backup, key)
+    for version in range(before, len(plan)):
+        with writer.transaction() as conn:
+            plan[version](conn)
+            conn.exec_driver_sql(f"PRAGMA user_version = {version + 1}")
+    return MigrationResult(before=before, after=len(plan), backup=backup)

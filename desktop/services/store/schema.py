@@ -1,0 +1,166 @@
+"""SQLAlchemy Core tables of the offline cache (schema version 1).
+
+- one mirror table per synced entity (named as the entity), with `id`, `version`, the wire fields
+  of `wire.records` and `extra` (JSON of fields this build does not know). The `conflict` mirror is
+  SYNC.md's client-side `sync_conflict`. A row created locally and not yet pulled back has version 0;
+- `row_scope`: which subscribed scopes hold each row (`stale` marks memberships of a scope being
+  re-primed, dropped when its snapshot completes);
+- SYNC.md §2 client tables: `outbox`, `acked_log`, `server_shadow` (NULL `values_json`: deleted
+  on the server), `rejected_log`;
+- `sync_state` (one row: epoch, client id, last success/error) and `sync_scope` (cursor, primed);
+- the search index: `search_key` maps a customer to the rowid of its documents in the FTS5 tables
+  `search_words` (prefix search) and `search_digits` (trigram: substring search for digits).
+"""
+
+from typing import Final
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+)
+from sqlalchemy.types import TypeEngine
+
+from desktop.services.store.entities import SPECS, ColumnKind
+
+metadata: Final = MetaData()
+
+_TYPES: Final[dict[ColumnKind, type[TypeEngine[object]]]] = {
+    "text": Text,
+    "integer": Integer,
+    "real": Float,
+    "boolean": Boolean,
+    "json": JSON,
+}
+
+
+def _mirror(entity: str) -> Table:
+    entity_spec = SPECS[entity]
+    columns: list[Column[object]] = [
+        Column("id", Text, primary_key=True),
+        Column("version", Integer, nullable=False),
+    ]
+    columns += [Column(c.name, _TYPES[c.kind]()) for c in entity_spec.columns]
+    columns.append(Column("extra", JSON, nullable=False, default=dict))
+    table = Table(entity, metadata, *columns)
+    names = set(entity_spec.field_names)
+    if "customer_id" in names:
+        Index(f"ix_{entity}_customer_id", table.c.customer_id)
+    if entity == "case_note":
+        Index("ix_case_note_case_id", table.c.case_id)
+    if entity == "contact_point":
+        Index("ix_contact_point_kind_value", table.c.kind, table.c.value)
+    if entity == "conflict":
+        Index("ix_conflict_status", table.c.status)
+        Index("ix_conflict_entity", table.c.entity, table.c.entity_id)
+    return table
+
+
+MIRRORS: Final[dict[str, Table]] = {name: _mirror(name) for name in SPECS}
+
+row_scope: Final = Table(
+    "row_scope",
+    metadata,
+    Column("entity", Text, nullable=False),
+    Column("id", Text, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("stale", Boolean, nullable=False, default=False),
+    PrimaryKeyConstraint("entity", "id", "scope"),
+)
+Index("ix_row_scope_scope", row_scope.c.scope, row_scope.c.entity, row_scope.c.id)
+
+outbox: Final = Table(
+    "outbox",
+    metadata,
+    Column("client_seq", Integer, primary_key=True, autoincrement=True),
+    Column("mutation_id", Text, nullable=False, unique=True),
+    Column("entity", Text, nullable=False),
+    Column("entity_id", Text, nullable=False),
+    Column("op", Text, nullable=False),
+    Column("base_version", Integer, nullable=True),
+    Column("base_values", Text, nullable=True),
+    Column("new_values", Text, nullable=False),
+    Column("depends_on", Text, nullable=True),
+    Column("created_at_device", Text),
+    Column("state", Text, nullable=False, server_default="pending"),
+    Column("ack_seq", Integer, nullable=True),
+    Column("result", Text, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text, nullable=True),
+    CheckConstraint("op IN ('create','update','delete','append','command')", name="ck_outbox_op"),
+    CheckConstraint("state IN ('pending','inflight','acked')", name="ck_outbox_state"),
+    sqlite_autoincrement=True,
+)
+Index("ix_outbox_record", outbox.c.entity, outbox.c.entity_id, outbox.c.client_seq)
+Index("ix_outbox_state", outbox.c.state)
+
+acked_log: Final = Table(
+    "acked_log",
+    metadata,
+    Column("mutation_id", Text, primary_key=True),
+    Column("client_seq", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("acked_at", Text, nullable=False),
+)
+
+server_shadow: Final = Table(
+    "server_shadow",
+    metadata,
+    Column("entity", Text, nullable=False),
+    Column("entity_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("values_json", Text, nullable=True),
+    PrimaryKeyConstraint("entity", "entity_id"),
+)
+
+rejected_log: Final = Table(
+    "rejected_log",
+    metadata,
+    Column("mutation_id", Text, primary_key=True),
+    Column("payload", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", Text, nullable=False),
+)
+
+sync_state: Final = Table(
+    "sync_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("epoch", Text, nullable=True),
+    Column("client_id", Text, nullable=False),
+    Column("last_success_at", Text, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("last_error_at", Text, nullable=True),
+    CheckConstraint("id = 1", name="ck_sync_state_singleton"),
+)
+
+sync_scope: Final = Table(
+    "sync_scope",
+    metadata,
+    Column("scope", Text, primary_key=True),
+    Column("cursor", Text, nullable=True),
+    Column("primed", Boolean, nullable=False, default=False),
+    Column("updated_at", Text, nullable=True),
+)
+
+search_key: Final = Table(
+    "search_key",
+    metadata,
+    Column("doc", Integer, primary_key=True, autoincrement=True),
+    Column("customer_id", Text, nullable=False, unique=True),
+    sqlite_autoincrement=True,
+)
+
+#: FTS5 tables (no Core equivalent): created by the v1 migration
+FTS_DDL: Final = (
+    "CREATE VIRTUAL TABLE search_words USING fts5(terms, tokenize='unicode61 remove_diacritics 2')",
+    "CREATE VIRTUAL TABLE search_digits USING fts5(digits, tokenize='trigram')",
+)

@@ -1,0 +1,63 @@
+"""Scope membership of rows (`row_scope`): a row stays while a scope holds it or the outbox needs it."""
+
+from sqlalchemy import Connection, and_, delete, exists, select, update
+from sqlalchemy.dialects.sqlite import insert
+
+from desktop.services.store.outbox import has_entries
+from desktop.services.store.rows import Touched, delete_row, delete_shadow
+from desktop.services.store.schema import MIRRORS, row_scope
+
+
+def hold(conn: Connection, entity: str, row_id: str, scope: str) -> None:
+    """Record that `scope` holds the row (and that it is no longer stale there)."""
+    statement = insert(row_scope).values(entity=entity, id=row_id, scope=scope, stale=False)
+    conn.execute(statement.on_conflict_do_update(index_elements=["entity", "id", "scope"], set_={"stale": False}))
+
+
+def release(conn: Connection, entity: str, row_id: str, scope: str | None = None) -> None:
+    """Forget that `scope` (every scope when None) holds the row."""
+    condition = and_(row_scope.c.entity == entity, row_scope.c.id == row_id)
+    if scope is not None:
+        condition = and_(condition, row_scope.c.scope == scope)
+    conn.execute(delete(row_scope).where(condition))
+
+
+def is_held(conn: Connection, entity: str, row_id: str) -> bool:
+    query = select(exists().where(row_scope.c.entity == entity, row_scope.c.id == row_id))
+    return bool(conn.execute(query).scalar())
+
+
+def scopes_of(conn: Connection, entity: str, row_id: str) -> set[str]:
+    query = select(row_scope.c.scope).where(row_scope.c.entity == entity, row_scope.c.id == row_id)
+    return {str(s) for s in conn.execute(query).scalars()}
+
+
+def drop_if_orphan(conn: Connection, entity: str, row_id: str, touched: Touched) -> bool:
+    """Delete the row when no scope holds it and no outbox entry needs it."""
+    if is_held(conn, entity, row_id) or has_entries(conn, entity, row_id):
+        return False
+    delete_shadow(conn, entity, row_id)
+    return delete_row(conn, entity, row_id, touched)
+
+
+def mark_stale(conn: Connection, scope: str | None = None) -> None:
+    """Before re-priming: the scope's memberships (all when None) stay, marked stale."""
+    statement = update(row_scope).values(stale=True)
+    if scope is not None:
+        statement = statement.where(row_scope.c.scope == scope)
+    conn.execute(statement)
+
+
+def sweep(conn: Connection, scope: str, touched: Touched, *, stale_only: bool) -> int:
+    """Remove the scope's (stale) memberships and delete rows left orphaned; returns rows deleted."""
+    condition = row_scope.c.scope == scope
+    if stale_only:
+        condition = and_(condition, row_scope.c.stale.is_(True))
+    keys = [(str(r.entity), str(r.id)) for r in conn.execute(select(row_scope.c.entity, row_scope.c.id).where(condition))]
+    conn.execute(delete(row_scope).where(condition))
+    removed = 0
+    for entity, row_id in keys:
+        if entity in MIRRORS and drop_if_orphan(conn, entity, row_id, touched):
+            removed += 1
+    return removed
+

@@ -1,0 +1,78 @@
+"""Sync bookkeeping in the cache: epoch, client id, last success/error, per-scope cursor and primed flag.
+
+Functions take a connection inside a writer transaction (reads work on any connection), so the
+sync engine can commit them together with what they describe.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects.sqlite import insert
+
+from desktop.services.store.schema import sync_scope, sync_state
+
+
+@dataclass(frozen=True)
+class ScopeState:
+    scope: str
+    cursor: str | None
+    primed: bool
+
+
+@dataclass(frozen=True)
+class SyncState:
+    epoch: str | None
+    client_id: str
+    last_success_at: str | None
+    last_error: str | None
+    last_error_at: str | None
+    scopes: dict[str, ScopeState] = field(default_factory=dict)
+
+
+def read_state(conn: Connection) -> SyncState:
+    row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).one()
+    scopes = {
+        str(r.scope): ScopeState(str(r.scope), r.cursor, bool(r.primed))
+        for r in conn.execute(select(sync_scope).order_by(sync_scope.c.scope))
+    }
+    return SyncState(
+        epoch=row.epoch,
+        client_id=str(row.client_id),
+        last_success_at=row.last_success_at,
+        last_error=row.last_error,
+        last_error_at=row.last_error_at,
+        scopes=scopes,
+    )
+
+
+def set_epoch(conn: Connection, epoch: str | None) -> None:
+    conn.execute(update(sync_state).where(sync_state.c.id == 1).values(epoch=epoch))
+
+
+def set_client_id(conn: Connection, client_id: str) -> None:
+    conn.execute(update(sync_state).where(sync_state.c.id == 1).values(client_id=client_id))
+
+
+def record_success(conn: Connection, at: str) -> None:
+    conn.execute(update(sync_state).where(sync_state.c.id == 1).values(last_success_at=at, last_error=None))
+
+
+def record_error(conn: Connection, message: str, at: str) -> None:
+    conn.execute(update(sync_state).where(sync_state.c.id == 1).values(last_error=message, last_error_at=at))
+
+
+def set_cursor(conn: Connection, scope: str, cursor: str | None, *, primed: bool | None, at: str) -> None:
+    """Store a scope's cursor (None restarts priming); `primed` None leaves the flag as it is."""
+    values: dict[str, object] = {"scope": scope, "cursor": cursor, "updated_at": at}
+    if primed is not None:
+        values["primed"] = primed
+    statement = insert(sync_scope).values(values)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["scope"], set_={k: statement.excluded[k] for k in values if k != "scope"}
+        )
+    )
+
+
+def forget_scope(conn: Connection, scope: str) -> None:
+    conn.execute(sync_scope.delete().where(sync_scope.c.scope == scope))

@@ -1,0 +1,55 @@
+"""Text folding and digit forms for the search index (the same rules as the server's search terms)."""
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Final
+
+import phonenumbers
+
+_FOLD_EXTRA: Final = str.maketrans(
+    {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
+)
+_APOSTROPHES: Final = re.compile(r"['\u2019\u02bc`]")
+_NON_WORD: Final = re.compile(r"[^0-9a-z]+")
+_NON_DIGIT: Final = re.compile(r"[^0-9]+")
+_PHONE_LIKE: Final = re.compile(r"^\+?[\d\s\-().\/]+$")
+_CALLING_CODES: Final = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+MAX_QUERY: Final = 200
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case without accents: `Ñúñez-Müller` → `nunez-muller`."""
+    lowered = text.casefold().translate(_FOLD_EXTRA)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    """Folded words of [0-9a-z]; apostrophes join (`O'Brien` → `obrien`), the rest separates."""
+    return [w for w in _NON_WORD.split(_APOSTROPHES.sub("", fold(text))) if w]
+
+
+def digits(text: str) -> str:
+    return _NON_DIGIT.sub("", text)
+
+
+def is_phone_like(text: str) -> bool:
+    """Digits with phone punctuation only (`+44 (0)7400-123`)."""
+    return bool(_PHONE_LIKE.match(text.strip()))
+
+
+def phone_forms(e164: str) -> set[str]:
+    """Digit strings a phone is found by: E.164 digits, national digits, national with a trunk 0."""
+    full = digits(e164)
+    if not full:
+        return set()
+    forms = {full}
+    for size in (1, 2, 3):
+        if full[:size] in _CALLING_CODES:
+            national = full[size:]
+            if national:
+                forms.update({national, "0" + national})
+            break
+    return forms
