@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -213,7 +213,7 @@ class ApiClient:
     def logout(self) -> bool:
         """Sign out: revoke the session on the server (best effort, never retried), forget the
         tokens and remove the keyring entry. True when the server confirmed the revocation.
-        Raises `KeyringUnavailable` if the saved entry could not be removed."""
+        Raises `KeyringUnavailable` if the sign-in was kept and its entry could not be removed."""
         session = self._session
         if session is None:
             return False
@@ -230,8 +230,10 @@ class ApiClient:
             log.warning("the server did not confirm the sign-out: %s", exc.message)
         self._session = None
         log.info("signed out %s (revoked on the server: %s)", session.username, revoked)
-        if self.credentials is not None:
-            self.credentials.delete(session.username)
+        if session.kept and self.credentials is not None:
+            self.credentials.delete(session.username)  # it worked at sign-in: a failure now matters
+        else:
+            self._forget_saved(session.username)  # one left by an earlier run, if the keyring works
         return revoked
 
     def me(self) -> UserInfo:
@@ -294,7 +296,7 @@ class ApiClient:
 
     # -- live events ---------------------------------------------------------------------------
 
-    def events(self) -> Iterator[ServerEvent]:
+    def events(self) -> Generator[ServerEvent, None, None]:
         """The user's Server-Sent Events until the server closes the stream (reconnect then).
 
         A silent connection ends with `TransportError` after `events_read_timeout_s` (the server
@@ -317,10 +319,10 @@ class ApiClient:
                         for sse in source.iter_sse():
                             yield self._event(sse.event, sse.data, sse.id)
                         return
+            except SSEError:  # a subclass of httpx.TransportError: first
+                raise BadResponse("the server's event stream is not text/event-stream") from None
             except httpx.HTTPError as exc:
                 raise transport_error(exc) from None
-            except SSEError:
-                raise BadResponse("the server's event stream is not text/event-stream") from None
             self._refresh(session)
 
     def _event(self, name: str, data: str, event_id: str) -> ServerEvent:

@@ -287,13 +287,15 @@ customer = _synced(
 )
 
 #: search terms of a customer (lower-cased words, account numbers, email, phone digits): prefix
-#: search through a B-tree index, the same on SQLite and PostgreSQL
+#: search through the B-tree index on (term, customer_id), the same on SQLite and PostgreSQL.
+#: No primary key of its own: inserts append (the seed drops and rebuilds the indexes).
 customer_term = Table(
     "customer_term",
     metadata,
-    Column("term", String(200), primary_key=True),
-    Column("customer_id", String(ID), primary_key=True),
+    Column("term", String(200), nullable=False),
+    Column("customer_id", String(ID), nullable=False),
     Column("territory_id", String(ID), nullable=False),
+    Index("ix_customer_term_term", "term", "customer_id", unique=True),
     Index("ix_customer_term_customer", "customer_id"),
 )
 

@@ -46,6 +46,7 @@ from wire.sync import Mutation, PullRequest, PushRequest
 
 PASSWORD = "demo"
 MIB = 1024 * 1024
+HTML = b"<!doctype html><html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
 class Harness:
@@ -79,9 +80,16 @@ def desk(desk_server: Callable[..., DeskServer]) -> DeskServer:
     return desk_server()
 
 
-def signed_in(harness: Harness, desk: DeskServer, username: str = "agent", **kwargs: Any) -> ApiClient:
-    client = harness.client(desk.url)
-    client.login(username, PASSWORD, "test desk", **kwargs)
+def signed_in(
+    harness: Harness,
+    desk: DeskServer,
+    username: str = "agent",
+    *,
+    keep_signed_in: bool = False,
+    **config: Any,
+) -> ApiClient:
+    client = harness.client(desk.url, **config)
+    client.login(username, PASSWORD, "test desk", keep_signed_in=keep_signed_in)
     return client
 
 
@@ -193,6 +201,19 @@ def test_a_revoked_session_ends_the_sign_in_and_forgets_the_saved_one(
     assert memory_keyring.entries == {}
 
 
+def test_logout_reports_a_kept_entry_it_cannot_remove(
+    harness: Harness, desk: DeskServer, memory_keyring: MemoryKeyring
+) -> None:
+    client = signed_in(harness, desk, keep_signed_in=True)
+    keyring.set_keyring(BrokenKeyring(KeyringLocked("locked")))
+    with pytest.raises(KeyringUnavailable, match="could not remove your saved sign-in: the keyring"):
+        client.logout()
+    assert not client.signed_in
+    with httpx.Client(base_url=desk.url) as raw:  # the saved token is dead anyway: revoked first
+        token = saved_token(memory_keyring, desk)
+        assert raw.post("/api/v1/auth/refresh", json={"refresh_token": token}).status_code == 401
+
+
 def test_logout_revokes_forgets_and_removes_the_entry(
     harness: Harness, desk: DeskServer, memory_keyring: MemoryKeyring
 ) -> None:
@@ -244,8 +265,7 @@ def test_without_a_keyring_the_sign_in_holds_for_the_session(
     assert client.me().username == "agent"  # refreshes from memory
     with pytest.raises(KeyringUnavailable):
         harness.client(desk.url).resume("agent")
-    with pytest.raises(KeyringUnavailable):
-        client.logout()  # revoked on the server; the (absent) entry could not be checked
+    assert client.logout() is True  # nothing was kept: nothing to complain about
     assert not client.signed_in
 
 
@@ -283,7 +303,7 @@ def _customer_mutations(territory: str) -> tuple[str, list[Mutation]]:
             entity="contact_point",
             entity_id=point_id,
             op="create",
-            new_values={"customer_id": customer_id, "kind": "phone", "value": "+447700900123"},
+            new_values={"customer_id": customer_id, "kind": "phone", "value": "+447911123456"},
         ),
     ]
 
@@ -295,7 +315,7 @@ def test_push_is_retried_after_a_lost_answer_and_the_server_dedupes(
     _, mutations = _customer_mutations(desk.data.territory_ids[0])
     desk.script.on("/api/v1/sync/push", lose_response(503, retry_after="2"))
     response = client.push(PushRequest(client_id=str(uuid.uuid4()), mutations=mutations))
-    assert [r.outcome for r in response.results] == ["applied", "applied"]
+    assert [(r.outcome, r.reason) for r in response.results] == [("applied", None), ("applied", None)]
     assert response.processed_through == 2
     assert desk.script.count("/api/v1/sync/push") == 2
     assert harness.sleeps == [2.0]  # Retry-After (2 s) beats the first backoff ceiling (0.5 s)
@@ -306,14 +326,14 @@ def test_lookups_search_customer_and_scope_checksum(harness: Harness, desk: Desk
     customer_id, mutations = _customer_mutations(desk.data.territory_ids[0])
     rep.push(PushRequest(client_id=str(uuid.uuid4()), mutations=mutations))
     agent = signed_in(harness, desk)
-    found = agent.lookup_phone("07700 900123")
-    assert found.normalized == "+447700900123" and [m.id for m in found.matches] == [customer_id]
+    found = agent.lookup_phone("07911 123456")
+    assert found.normalized == "+447911123456" and [m.id for m in found.matches] == [customer_id]
     assert agent.lookup_email("nobody@example.com").matches == []
     assert [r.id for r in agent.search("lovelace").results] == [customer_id]
     client_id = str(uuid.uuid4())
     detail = agent.customer(customer_id, client_id)
     assert detail.id == customer_id and detail.scope == f"customer:{customer_id}"
-    assert [p["value"] for p in detail.contact_points] == ["+447700900123"]
+    assert [p["value"] for p in detail.contact_points] == ["+447911123456"]
     checksum = agent.scope_checksum(detail.scope, client_id)
     assert checksum.count == 2 and checksum.checksum.startswith("sha256:")
     with pytest.raises(NotFound):
@@ -363,16 +383,19 @@ def test_gets_retry_with_exponential_backoff_and_login_never_does(
 
 def test_backoff_ceilings_grow_exponentially_with_full_jitter(harness: Harness, desk: DeskServer) -> None:
     client = signed_in(harness, desk)
-    desk.script.on("/api/v1/me", *[protocol_error(502, "internal", "bad gateway")] * 4)
+    desk.script.on("/api/v1/me", *[reply(502, HTML, "text/html") for _ in range(4)])
     with pytest.raises(ServerError) as caught:
         client.me()
     assert caught.value.status == 502
     assert harness.sleeps == [0.5, 1.0, 2.0]  # jitter is the ceiling here; 4 tries in all
 
     seen: list[float] = []
-    jittered = ApiClient(
-        ApiConfig(base_url=desk.url), sleep=harness.sleeps.append, jitter=lambda c: seen.append(c) or c / 3
-    )
+
+    def third(ceiling: float) -> float:
+        seen.append(ceiling)
+        return ceiling / 3
+
+    jittered = ApiClient(ApiConfig(base_url=desk.url), sleep=harness.sleeps.append, jitter=third)
     harness.made.append(jittered)
     jittered.login("agent", PASSWORD)
     desk.script.on("/api/v1/me", protocol_error(503, "unavailable"), protocol_error(503, "unavailable"))
@@ -394,7 +417,9 @@ def test_retry_after_is_honoured_and_a_long_one_is_handed_to_the_caller(
 
 
 def test_a_500_is_not_retried_and_a_slow_answer_times_out(harness: Harness, desk: DeskServer) -> None:
-    client = signed_in(harness, desk, read_timeout_s=0.2, max_attempts=2)
+    signed_in(harness, desk, keep_signed_in=True)
+    client = harness.client(desk.url, read_timeout_s=0.2, max_attempts=2)
+    client.resume("agent")  # a refresh is quick (a login's password hash is not)
     desk.script.on("/api/v1/me", protocol_error(500, "internal", "a bug"))
     with pytest.raises(ServerError, match="a bug"):
         client.me()
@@ -406,8 +431,6 @@ def test_a_500_is_not_retried_and_a_slow_answer_times_out(harness: Harness, desk
 
 
 # -- hostile answers -------------------------------------------------------------------------
-
-HTML = b"<!doctype html><html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
 @pytest.mark.parametrize(
@@ -475,7 +498,14 @@ def test_hostile_pull_pages_are_bad_responses(harness: Harness, desk: DeskServer
             "ref": {
                 "mode": "log",
                 "changes": [
-                    {"seq": 1, "entity": "queue", "id": "q", "op": "upsert", "version": 1, "fields": {"name": 5}}
+                    {
+                        "seq": 1,
+                        "entity": "queue",
+                        "id": "q",
+                        "op": "upsert",
+                        "version": 1,
+                        "fields": {"name": 5},
+                    }
                 ],
             }
         },
@@ -584,7 +614,7 @@ def test_the_secret_filter_blanks_what_looks_like_a_secret(caplog: pytest.LogCap
     except RuntimeError:
         logger.exception("failed")
     assert "hunter2" not in caplog.text and "abcdef" not in caplog.text
-    assert caplog.text.count(REDACTED) == 2
+    assert caplog.text.count(REDACTED) >= 2
 
 
 def test_retry_after_parses_seconds_and_dates() -> None:
