@@ -10,6 +10,7 @@ key of 64 hex digits (32 random bytes, as the caller generates them per profile)
 key (`x'…'`), which skips SQLCipher's key derivation; any other string is a passphrase.
 """
 
+import importlib.util
 import re
 import threading
 from collections.abc import Iterator
@@ -31,10 +32,8 @@ def _url(path: Path, key: str | None) -> URL:
         return URL.create("sqlite", database=str(path))
     if not key:
         raise CacheKeyError("The cache encryption key is empty: the profile's key could not be read.")
-    try:
-        import sqlcipher3  # noqa: F401  (the dialect imports it; fail here with a clear message)
-    except ImportError as exc:
-        raise CacheError("The encrypted cache needs the sqlcipher3 package, which is not installed.") from exc
+    if importlib.util.find_spec("sqlcipher3") is None:
+        raise CacheError("The encrypted cache needs the sqlcipher3 package, which is not installed.")
     passphrase = f"x'{key}'" if _RAW_KEY.match(key) else key
     return URL.create("sqlite+pysqlcipher", password=passphrase, database=str(path))
 
@@ -44,6 +43,8 @@ def _on_connect(read_only: bool) -> Any:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
+            # SQLCipher logs decryption failures to stderr; we report them ourselves (plain SQLite ignores it)
+            cursor.execute("PRAGMA cipher_log_level = NONE")
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not read_only:
                 cursor.execute("PRAGMA journal_mode = WAL")
@@ -77,6 +78,25 @@ def make_engine(path: Path, key: str | None, *, read_only: bool) -> Engine:
         conn.exec_driver_sql(begin_sql)
 
     event.listen(engine, "begin", begin)
+    return engine
+
+
+def make_salvage_engine(path: Path, key: str | None) -> Engine:
+    """An engine for reading a damaged file: no pragma that touches the file, `query_only`, and
+    `writable_schema` so that SQLite opens a file shorter than its header says (a truncated one)."""
+
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA cipher_log_level = NONE")
+            cursor.execute("PRAGMA query_only = ON")
+            cursor.execute("PRAGMA writable_schema = ON")
+        finally:
+            cursor.close()
+
+    engine = create_engine(_url(path, key), poolclass=pool.NullPool)
+    event.listen(engine, "connect", configure)
     return engine
 
 

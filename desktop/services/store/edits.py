@@ -35,7 +35,15 @@ from desktop.services.store.outbox import (
     insert_outbox,
     squash_pending,
 )
-from desktop.services.store.rows import Shadow, Touched, delete_row, read_row, read_shadow, write_row, write_shadow
+from desktop.services.store.rows import (
+    Shadow,
+    Touched,
+    delete_row,
+    read_row,
+    read_shadow,
+    write_row,
+    write_shadow,
+)
 from desktop.services.store.search import reindex
 from wire.records import validate_patch, validate_record
 
@@ -45,9 +53,11 @@ _OPS_BY_CLASS: dict[str, frozenset[str]] = {
     "server_owned": frozenset({"command"}),
 }
 
+
 def new_record_id() -> str:
     """A fresh client-side id for a create or an append."""
     return str(uuid.uuid4())
+
 
 def _validated(entity: str, op: Op, new_values: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in new_values.items() if k != "id"}
@@ -63,13 +73,22 @@ def _validated(entity: str, op: Op, new_values: dict[str, Any]) -> dict[str, Any
         raise LocalEditError("A command needs a name.")
     return values if op == "command" else {}
 
+
 def _ensure_shadow(conn: Connection, entity: str, row_id: str, version: int, values: dict[str, Any]) -> None:
     """Keep the server's copy before the first local change of a row the server knows."""
     if version > 0 and read_shadow(conn, entity, row_id) is None:
         write_shadow(conn, entity, row_id, Shadow(version=version, values=dict(values)))
 
+
 def _create(
-    conn: Connection, entity: str, row_id: str, op: Op, values: dict[str, Any], depends_on: str | None, at: str, touched: Touched
+    conn: Connection,
+    entity: str,
+    row_id: str,
+    op: Op,
+    values: dict[str, Any],
+    depends_on: str | None,
+    at: str,
+    touched: Touched,
 ) -> None:
     if read_row(conn, entity, row_id) is not None or entries_for(conn, entity, row_id):
         raise LocalEditError(f"A {entity.replace('_', ' ')} with id {row_id} already exists.")
@@ -86,6 +105,7 @@ def _create(
         depends_on=depends_on,
         created_at_device=at,
     )
+
 
 def _update(
     conn: Connection,
@@ -108,11 +128,21 @@ def _update(
     base = {f: values.get(f) for f in changed}
     write_row(conn, entity, row_id, version, {**values, **changed}, touched)
     if squash is not None and squash.op == "create":
-        squash_pending(conn, squash.client_seq, op="create", base_values=None, new_values={**squash.new_values, **changed})
+        squash_pending(
+            conn,
+            squash.client_seq,
+            op="create",
+            base_values=None,
+            new_values={**squash.new_values, **changed},
+        )
     elif squash is not None:
         merged_base = {**base, **(squash.base_values or {})}
         squash_pending(
-            conn, squash.client_seq, op="update", base_values=merged_base, new_values={**squash.new_values, **changed}
+            conn,
+            squash.client_seq,
+            op="update",
+            base_values=merged_base,
+            new_values={**squash.new_values, **changed},
         )
     else:
         insert_outbox(
@@ -128,6 +158,7 @@ def _update(
             created_at_device=at,
         )
     return True
+
 
 def _delete(
     conn: Connection,
@@ -166,6 +197,7 @@ def _delete(
         created_at_device=at,
     )
 
+
 def edit_in(
     conn: Connection,
     entity: str,
@@ -190,7 +222,9 @@ def edit_in(
         return
     entries = entries_for(conn, entity, row_id)
     last = entries[-1] if entries else None
-    squash = last if last is not None and last.state == "pending" and last.op in ("create", "update") else None
+    squash = (
+        last if last is not None and last.state == "pending" and last.op in ("create", "update") else None
+    )
     if depends_on is None:
         depends_on = next((e.mutation_id for e in entries if e.op in ("create", "append")), None)
     if op == "update":
@@ -215,6 +249,7 @@ def edit_in(
         )
     touched.changed.outbox = True
 
+
 def apply_local_edit(
     writer: Writer,
     entity: str,
@@ -234,5 +269,3 @@ def apply_local_edit(
         edit_in(conn, entity, row_id, op, new_values, depends_on, touched, at=at)
         reindex(conn, touched.customers)
     return touched.changed
-
-__all__ = ["apply_local_edit", "edit_in", "new_record_id", "record_values"]

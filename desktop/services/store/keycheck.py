@@ -38,7 +38,9 @@ def write_key_check(db_path: Path, key: str | None) -> None:
 
 
 def verify_key(db_path: Path, key: str | None) -> KeyStatus:
-    """"verified" when the verifier matches, "unknown" without a (readable) verifier; else raises."""
+    """`"verified"` when the verifier matches, `"unknown"` without a (readable) one; else raises."""
+    if key is not None and not key:
+        raise CacheKeyError("The cache encryption key is empty: the profile's key could not be read.")
     try:
         body = json.loads(key_check_path(db_path).read_text(encoding="utf-8"))
         encrypted = bool(body["encrypted"])

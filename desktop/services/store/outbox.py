@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Connection, exists, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
+from desktop.services.store.driver import run
 from desktop.services.store.jsontext import dumps, loads_object
 from desktop.services.store.schema import outbox
 
@@ -54,8 +55,8 @@ def entries_for(conn: Connection, entity: str, entity_id: str) -> list[OutboxEnt
 
 
 def has_entries(conn: Connection, entity: str, entity_id: str) -> bool:
-    query = select(exists().where(outbox.c.entity == entity, outbox.c.entity_id == entity_id))
-    return bool(conn.execute(query).scalar())
+    found = run(conn, "SELECT 1 FROM outbox WHERE entity = ? AND entity_id = ? LIMIT 1", (entity, entity_id))
+    return found.fetchone() is not None
 
 
 def dependants(conn: Connection, mutation_id: str) -> int:

@@ -39,7 +39,9 @@ class OutboxCounts:
 def _children(conn: Connection, entity: str, customer_id: str) -> list[RowView]:
     table = MIRRORS[entity]
     names = SPECS[entity].field_names
-    rows = conn.execute(select(table).where(table.c.customer_id == customer_id).order_by(table.c.id)).mappings()
+    rows = conn.execute(
+        select(table).where(table.c.customer_id == customer_id).order_by(table.c.id)
+    ).mappings()
     views = []
     for row in rows:
         values = {n: row[n] for n in names}
@@ -65,7 +67,10 @@ def customers_by_phone(conn: Connection, e164: str) -> list[RowView]:
     """Customers with a phone contact point equal to this E.164 number (the screen pop's lookup)."""
     cp = MIRRORS["contact_point"]
     ids = conn.execute(
-        select(cp.c.customer_id).where(cp.c.kind == "phone", cp.c.value == e164).distinct().order_by(cp.c.customer_id)
+        select(cp.c.customer_id)
+        .where(cp.c.kind == "phone", cp.c.value == e164)
+        .distinct()
+        .order_by(cp.c.customer_id)
     ).scalars()
     views = []
     for customer_id in ids:
@@ -76,9 +81,12 @@ def customers_by_phone(conn: Connection, e164: str) -> list[RowView]:
 
 
 def outbox_counts(conn: Connection) -> OutboxCounts:
-    by_state = dict(conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).tuples().all())
+    rows = conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state))
+    by_state: dict[str, int] = {str(state): int(count) for state, count in rows}
     conflict = MIRRORS["conflict"]
-    conflicts = conn.execute(select(func.count()).select_from(conflict).where(conflict.c.status == "open")).scalar()
+    conflicts = conn.execute(
+        select(func.count()).select_from(conflict).where(conflict.c.status == "open")
+    ).scalar()
     rejected = conn.execute(select(func.count()).select_from(rejected_log)).scalar()
     return OutboxCounts(
         pending=int(by_state.get("pending", 0)) + int(by_state.get("inflight", 0)),
@@ -103,13 +111,14 @@ def scope_checksum(conn: Connection, scope: str) -> tuple[int, str]:
             select(row_scope.c.id, func.coalesce(server_shadow.c.version, mirror.c.version).label("version"))
             .select_from(row_scope)
             .outerjoin(
-                server_shadow, and_(server_shadow.c.entity == entity, server_shadow.c.entity_id == row_scope.c.id)
+                server_shadow,
+                and_(server_shadow.c.entity == entity, server_shadow.c.entity_id == row_scope.c.id),
             )
             .outerjoin(mirror, mirror.c.id == row_scope.c.id)
             .where(row_scope.c.scope == scope, row_scope.c.entity == entity, row_scope.c.stale.is_(False))
             .order_by(row_scope.c.id)
         )
-        for row_id, version in conn.execute(query).tuples():
+        for row_id, version in conn.execute(query):
             if version is None:
                 continue
             digest.update(f"{entity}\t{row_id}\t{int(version)}\n".encode())

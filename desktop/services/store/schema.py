@@ -12,7 +12,7 @@
   `search_words` (prefix search) and `search_digits` (trigram: substring search for digits).
 """
 
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
@@ -33,7 +33,7 @@ from desktop.services.store.entities import SPECS, ColumnKind
 
 metadata: Final = MetaData()
 
-_TYPES: Final[dict[ColumnKind, type[TypeEngine[object]]]] = {
+_TYPES: Final[dict[ColumnKind, type[TypeEngine[Any]]]] = {
     "text": Text,
     "integer": Integer,
     "real": Float,
@@ -44,7 +44,7 @@ _TYPES: Final[dict[ColumnKind, type[TypeEngine[object]]]] = {
 
 def _mirror(entity: str) -> Table:
     entity_spec = SPECS[entity]
-    columns: list[Column[object]] = [
+    columns: list[Column[Any]] = [
         Column("id", Text, primary_key=True),
         Column("version", Integer, nullable=False),
     ]

@@ -1,8 +1,9 @@
 """Scope membership of rows (`row_scope`): a row stays while a scope holds it or the outbox needs it."""
 
-from sqlalchemy import Connection, and_, delete, exists, select, update
+from sqlalchemy import Connection, and_, delete, select, update
 from sqlalchemy.dialects.sqlite import insert
 
+from desktop.services.store.driver import run
 from desktop.services.store.outbox import has_entries
 from desktop.services.store.rows import Touched, delete_row, delete_shadow
 from desktop.services.store.schema import MIRRORS, row_scope
@@ -11,7 +12,9 @@ from desktop.services.store.schema import MIRRORS, row_scope
 def hold(conn: Connection, entity: str, row_id: str, scope: str) -> None:
     """Record that `scope` holds the row (and that it is no longer stale there)."""
     statement = insert(row_scope).values(entity=entity, id=row_id, scope=scope, stale=False)
-    conn.execute(statement.on_conflict_do_update(index_elements=["entity", "id", "scope"], set_={"stale": False}))
+    conn.execute(
+        statement.on_conflict_do_update(index_elements=["entity", "id", "scope"], set_={"stale": False})
+    )
 
 
 def release(conn: Connection, entity: str, row_id: str, scope: str | None = None) -> None:
@@ -23,8 +26,8 @@ def release(conn: Connection, entity: str, row_id: str, scope: str | None = None
 
 
 def is_held(conn: Connection, entity: str, row_id: str) -> bool:
-    query = select(exists().where(row_scope.c.entity == entity, row_scope.c.id == row_id))
-    return bool(conn.execute(query).scalar())
+    found = run(conn, "SELECT 1 FROM row_scope WHERE entity = ? AND id = ? LIMIT 1", (entity, row_id))
+    return found.fetchone() is not None
 
 
 def scopes_of(conn: Connection, entity: str, row_id: str) -> set[str]:
@@ -53,11 +56,13 @@ def sweep(conn: Connection, scope: str, touched: Touched, *, stale_only: bool) -
     condition = row_scope.c.scope == scope
     if stale_only:
         condition = and_(condition, row_scope.c.stale.is_(True))
-    keys = [(str(r.entity), str(r.id)) for r in conn.execute(select(row_scope.c.entity, row_scope.c.id).where(condition))]
+    keys = [
+        (str(r.entity), str(r.id))
+        for r in conn.execute(select(row_scope.c.entity, row_scope.c.id).where(condition))
+    ]
     conn.execute(delete(row_scope).where(condition))
     removed = 0
     for entity, row_id in keys:
         if entity in MIRRORS and drop_if_orphan(conn, entity, row_id, touched):
             removed += 1
     return removed
-

@@ -16,8 +16,9 @@ FTS (no ORDER BY rank on keystrokes): the first `limit` matches are sorted by na
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Connection, delete, insert, select, text
+from sqlalchemy import Connection, select, text
 
+from desktop.services.store.driver import run, scalar
 from desktop.services.store.schema import MIRRORS, search_key
 from desktop.services.store.text import MAX_QUERY, digits, is_phone_like, phone_forms, words
 
@@ -38,31 +39,29 @@ class SearchHit:
 
 
 def _document(conn: Connection, customer: Any) -> tuple[str, str]:
-    """(words text, digits text) of one customer."""
+    """(words text, digits text) of one customer: a row of (id, names…, organisation, account)."""
+    customer_id, display_name, given, family, organisation, account_number = customer
     word_set: list[str] = []
     digit_set: list[str] = []
-    for value in (customer.display_name, customer.given_name, customer.family_name, customer.organisation):
+    for value in (display_name, given, family, organisation):
         if value:
             word_set += words(value)
-    compact_sources: list[str] = [customer.account_number or ""]
-    points = conn.execute(
-        select(_contact_point.c.kind, _contact_point.c.value).where(_contact_point.c.customer_id == customer.id)
-    )
+    compact_sources: list[str] = [account_number or ""]
+    points = run(conn, "SELECT kind, value FROM contact_point WHERE customer_id = ?", (customer_id,))
     for kind, value in points:
         if not value:
             continue
         if kind == "phone":
-            forms = phone_forms(value)
-            word_set += sorted(forms)
-            digit_set += sorted(forms)
+            forms = sorted(phone_forms(value))
+            word_set += forms
+            digit_set += forms
         else:
             word_set += words(value)
-            local = value.partition("@")[0]
-            word_set.append("".join(words(local)))
-    keys = conn.execute(select(_external_ref.c.key).where(_external_ref.c.customer_id == customer.id))
-    compact_sources += [k for k in keys.scalars() if k]
-    numbers = conn.execute(select(_case.c.number).where(_case.c.customer_id == customer.id))
-    compact_sources += [n for n in numbers.scalars() if n]
+            word_set.append("".join(words(value.partition("@")[0])))
+    keys = run(conn, "SELECT key FROM external_ref WHERE customer_id = ?", (customer_id,))
+    compact_sources += [k for (k,) in keys if k]
+    numbers = run(conn, 'SELECT number FROM "case" WHERE customer_id = ?', (customer_id,))
+    compact_sources += [n for (n,) in numbers if n]
     for source in compact_sources:
         parts = words(source)
         word_set += parts
@@ -76,22 +75,27 @@ def _document(conn: Connection, customer: Any) -> tuple[str, str]:
 def reindex(conn: Connection, customer_ids: set[str]) -> None:
     """Rebuild the search documents of these customers (dropping those of deleted customers)."""
     for customer_id in sorted(customer_ids):
-        doc = conn.execute(select(search_key.c.doc).where(search_key.c.customer_id == customer_id)).scalar()
+        doc = scalar(conn, "SELECT doc FROM search_key WHERE customer_id = ?", (customer_id,))
         if doc is not None:
-            conn.execute(text("DELETE FROM search_words WHERE rowid = :doc"), {"doc": doc})
-            conn.execute(text("DELETE FROM search_digits WHERE rowid = :doc"), {"doc": doc})
-        customer = conn.execute(select(_customer).where(_customer.c.id == customer_id)).first()
+            run(conn, "DELETE FROM search_words WHERE rowid = ?", (doc,))
+            run(conn, "DELETE FROM search_digits WHERE rowid = ?", (doc,))
+        customer = run(
+            conn,
+            "SELECT id, display_name, given_name, family_name, organisation, account_number "
+            "FROM customer WHERE id = ?",
+            (customer_id,),
+        ).fetchone()
         if customer is None:
             if doc is not None:
-                conn.execute(delete(search_key).where(search_key.c.doc == doc))
+                run(conn, "DELETE FROM search_key WHERE doc = ?", (doc,))
             continue
         if doc is None:
-            doc = conn.execute(insert(search_key).values(customer_id=customer_id)).inserted_primary_key[0]  # type: ignore[index]
-        terms, digit_text = _document(conn, customer)
-        conn.execute(text("INSERT INTO search_words(rowid, terms) VALUES (:doc, :t)"), {"doc": doc, "t": terms})
-        conn.execute(
-            text("INSERT INTO search_digits(rowid, digits) VALUES (:doc, :d)"), {"doc": doc, "d": digit_text}
-        )
+            doc = scalar(
+                conn, "INSERT INTO search_key (customer_id) VALUES (?) RETURNING doc", (customer_id,)
+            )
+        terms, digit_text = _document(conn, tuple(customer))
+        run(conn, "INSERT INTO search_words (rowid, terms) VALUES (?, ?)", (doc, terms))
+        run(conn, "INSERT INTO search_digits (rowid, digits) VALUES (?, ?)", (doc, digit_text))
 
 
 def _match_docs(conn: Connection, table: str, expression: str, limit: int) -> list[int]:

@@ -1,0 +1,20 @@
+"""Straight to the DB-API connection under a SQLAlchemy connection, for the per-row hot path.
+
+Applying a 2,000-row page runs tens of thousands of tiny statements; SQLAlchemy's per-statement
+overhead is several times SQLite's own work there. These statements run on the same driver
+connection, inside the transaction the `Writer` opened, so atomicity is unchanged.
+"""
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+
+def run(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    """Execute on the driver connection; returns its cursor (`fetchone`, `fetchall`, `rowcount`)."""
+    return conn.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
+
+
+def scalar(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    row = run(conn, sql, params).fetchone()
+    return None if row is None else row[0]
