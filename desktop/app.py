@@ -6,13 +6,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-
-from PySide6.QtWidgets import QApplication
+from typing import TYPE_CHECKING
 
 from desktop import __version__
 from desktop.services.settings import Paths, resolve_paths
-from desktop.views.interrupt import quit_on_signals
-from desktop.views.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from desktop.views.main_window import MainWindow
 
 DEFAULT_SERVER = "http://127.0.0.1:8765"
 log = logging.getLogger("desktop")
@@ -49,8 +49,19 @@ def _setup_logging(paths: Paths) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the desktop; return the process exit code."""
-    args = parse_args(argv)
+    """Run the desktop; return the process exit code. `liaison sync …` runs headless (no Qt)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["sync"]:
+        from desktop.cli_sync import main as sync_main
+
+        return sync_main(arguments[1:])
+    # Qt is imported only on the windowed path
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.views.interrupt import quit_on_signals
+    from desktop.views.main_window import MainWindow
+
+    args = parse_args(arguments)
     if args.screenshot is not None:
         # the platform plugin is chosen when the QApplication is created
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -68,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return app.exec()
 
 
-def _screenshot(window: MainWindow, target: Path) -> int:
+def _screenshot(window: "MainWindow", target: Path) -> int:
+    from PySide6.QtWidgets import QApplication
+
     window.show()
     QApplication.processEvents()
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -42,7 +42,7 @@ def _synced(name: str, *columns: Column[object] | Index | UniqueConstraint) -> T
         metadata,
         Column("id", String(ID), primary_key=True),
         Column("version", Integer, nullable=False, default=1),
-        Column("last_modified_seq", BigInteger, nullable=False, default=0, index=True),
+        Column("last_modified_seq", BigInteger, nullable=False, default=0),
         Column("deleted_at", Timestamp, nullable=True),
         Column("updated_at", Timestamp, nullable=True),
         *columns,

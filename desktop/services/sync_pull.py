@@ -1,0 +1,148 @@
+"""Pulling scopes to the head (SYNC.md §1; docs/protocol.md §6).
+
+Unprimed scopes are primed one at a time in subscription order (the user's own scope first), so
+the first useful rows arrive first; then every scope is pulled together until no page has more.
+Each page is applied with its cursor in one transaction (`store.apply_page`); a scope answering
+`mode: "reset"` is reset (`store.reset_scope`) and primed again. A scope is marked primed with the
+first log page after its snapshot. A 409 epoch reset propagates to the engine as `EpochReset`.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desktop.services.api import ApiClient, PullResult
+from desktop.services.api_errors import BadResponse
+from desktop.services.store import Cache, Changed, apply_page, drop_scope, reset_scope, state
+from desktop.services.sync_status import StatusBoard
+from wire.sync import MAX_SCOPES_PER_PULL, PullRequest
+
+
+@dataclass
+class PullSummary:
+    changed: Changed = field(default_factory=Changed)
+    #: the server's head when the last scope reached it
+    head: int = 0
+    #: the lowest `client_acked_through` of the final pages (every scope at the head)
+    acked_through: int = 0
+    pages: int = 0
+    #: scopes that were reset (mode reset) during this pull
+    reset: set[str] = field(default_factory=set)
+
+
+def page_checksum(result: PullResult) -> str:
+    """The page checksum the server computes (docs/protocol.md §6), over the page as received."""
+    digest = hashlib.sha256()
+    for scope in sorted(result.page.scopes):
+        for change in result.page.scopes[scope].changes:
+            line = f"{scope}\t{change.seq}\t{change.entity}\t{change.id}\t{change.op}\t{change.version}\n"
+            digest.update(line.encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def _chunks(names: list[str]) -> list[list[str]]:
+    return [names[i : i + MAX_SCOPES_PER_PULL] for i in range(0, len(names), MAX_SCOPES_PER_PULL)]
+
+
+class Puller:
+    def __init__(
+        self,
+        cache: Cache,
+        api: ApiClient,
+        board: StatusBoard,
+        progress: Callable[[], None],
+        limit: int = 500,
+    ) -> None:
+        self._cache = cache
+        self._api = api
+        self._board = board
+        self._progress = progress
+        self._limit = limit
+
+    def subscribe(self, scopes: list[str]) -> Changed:
+        """Make the cache's scope list equal `scopes`: new ones start unprimed, others are dropped."""
+        changed = Changed()
+        with self._cache.read() as conn:
+            known = state.read_state(conn).scopes
+        for name in known:
+            if name not in scopes:
+                changed.merge(drop_scope(self._cache.writer, name))
+        missing = [s for s in scopes if s not in known]
+        if missing:
+            with self._cache.writer.transaction() as conn:
+                for name in missing:
+                    state.set_cursor(conn, name, None, primed=False, at="")
+        return changed
+
+    def pull_all(self, scopes: list[str]) -> PullSummary:
+        """Pull every scope until no page has more; raises `EpochReset` and other `ApiError`s."""
+        summary = PullSummary()
+        self.subscribe(scopes)
+        while True:
+            current = self._read_state()
+            unprimed = [s for s in scopes if not current.scopes[s].primed]
+            if unprimed:
+                self._board.update(
+                    state="priming", percent=100 * (len(scopes) - len(unprimed)) // len(scopes)
+                )
+                self._request([unprimed[0]], summary)
+                continue
+            more = False
+            lowest: int | None = None
+            for chunk in _chunks(scopes):
+                page_more, acked = self._request(chunk, summary)
+                more = more or page_more
+                lowest = acked if lowest is None else min(lowest, acked)
+            if not more:
+                summary.acked_through = lowest or 0
+                return summary
+
+    def probe_epoch(self) -> None:
+        """A pull with no scopes: raises `EpochReset` when the server's epoch is no longer ours."""
+        current = self._read_state()
+        if current.epoch is None:
+            return
+        self._api.pull(PullRequest(client_id=current.client_id, epoch=current.epoch, scopes={}))
+
+    def _read_state(self) -> state.SyncState:
+        with self._cache.read() as conn:
+            return state.read_state(conn)
+
+    def _request(self, names: list[str], summary: PullSummary) -> tuple[bool, int]:
+        """One pull request for `names`; applies each scope's page. (any has_more or reset, acked)."""
+        current = self._read_state()
+        request = PullRequest(
+            client_id=current.client_id,
+            epoch=current.epoch,
+            scopes={n: current.scopes[n].cursor for n in names},
+            limit=self._limit,
+        )
+        result = self._api.pull(request)
+        if page_checksum(result) != result.page.page_checksum:
+            raise BadResponse("the server's pull page does not match its checksum")
+        summary.pages += 1
+        summary.head = result.page.head
+        more = False
+        for name in names:
+            page = result.page.scopes.get(name)
+            if page is None:
+                raise BadResponse(f"the server's pull page has no answer for the scope {name!r}")
+            if page.mode == "reset":
+                changed = reset_scope(self._cache.writer, name)
+                summary.reset.add(name)
+                more = True
+            else:
+                primed = True if page.mode == "log" and not current.scopes[name].primed else None
+                changed = apply_page(
+                    self._cache.writer,
+                    name,
+                    result.changes.get(name, []),
+                    page.next,
+                    primed=primed,
+                    epoch=result.page.epoch,
+                )
+                more = more or page.has_more
+            summary.changed.merge(changed)
+            self._board.changed(changed)
+            self._progress()
+        return more, result.page.client_acked_through
