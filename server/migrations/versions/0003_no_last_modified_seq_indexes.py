@@ -1,7 +1,7 @@
 """no last_modified_seq indexes
 
 No query is driven by last_modified_seq alone (snapshots filter the rows a scope's own index
-finds), and keeping 20 such indexes cost every write and every bulk load.
+finds), and keeping 16 such indexes cost every write and every bulk load.
 
 Revision ID: 0003
 Revises: 0002
