@@ -11,7 +11,7 @@ from server.auth.principal import Principal
 from server.db import tables as t
 from server.db.types import Timestamp, iso, parse_timestamp, utcnow
 from server.phones import normalize_phone
-from server.sync.authz import Forbidden, check_record_access
+from server.sync.authz import require_record_access
 from server.sync.changes import ChangeWriter
 from server.sync.merge import FieldConflict, merge
 from server.sync.outcome import Outcome, Rejected
@@ -113,10 +113,7 @@ class Applier:
                 return Outcome("applied", new_version=existing["version"], server_seq=self._head())
             raise Rejected("a record with this id already exists")
         self._check_parent(m.entity, row)
-        try:
-            check_record_access(self.w, self.user, m.entity, row)
-        except Forbidden as exc:
-            raise Rejected(f"forbidden: {exc}") from exc
+        require_record_access(self.w, self.user, m.entity, row)
         version, seq = self.w.insert(m.entity, row)
         conflict_ids: list[str] = []
         if m.entity == "contact_point":
@@ -218,10 +215,7 @@ class Applier:
         current = self.w.get(m.entity, m.entity_id, lock=True)
         if current is None:
             raise Rejected("unknown record")
-        try:
-            check_record_access(self.w, self.user, m.entity, current)
-        except Forbidden as exc:
-            raise Rejected(f"forbidden: {exc}") from exc
+        require_record_access(self.w, self.user, m.entity, current)
         new_values = _validate_patch(m.entity, normalize_values(m.entity, dict(m.new_values), self.region))
         base_values = normalize_values(m.entity, dict(m.base_values or {}), self.region)
         if m.entity == "contact_point":
@@ -300,10 +294,7 @@ class Applier:
         current = self.w.get(m.entity, m.entity_id, lock=True)
         if current is None:
             raise Rejected("unknown record")
-        try:
-            check_record_access(self.w, self.user, m.entity, current)
-        except Forbidden as exc:
-            raise Rejected(f"forbidden: {exc}") from exc
+        require_record_access(self.w, self.user, m.entity, current)
         if current["deleted_at"] is not None:
             return Outcome("applied", new_version=current["version"], server_seq=self._head())
         if m.base_version is None or m.base_version != current["version"]:

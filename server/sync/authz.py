@@ -4,6 +4,7 @@ from typing import Any
 
 from server.auth.principal import Principal
 from server.sync.changes import ChangeWriter
+from server.sync.outcome import Rejected
 
 
 class Forbidden(Exception):
@@ -39,3 +40,11 @@ def check_record_access(w: ChangeWriter, user: Principal, entity: str, row: dict
         territory = w.ctx.customer_territory(customer_id)
     if territory is None or not user.in_territory(str(territory)):
         raise Forbidden("this record is outside your territories")
+
+
+def require_record_access(w: ChangeWriter, user: Principal, entity: str, row: dict[str, Any]) -> None:
+    """`check_record_access` for a pushed mutation: refusal dead-letters it as `forbidden: …`."""
+    try:
+        check_record_access(w, user, entity, row)
+    except Forbidden as exc:
+        raise Rejected(f"forbidden: {exc}") from exc

@@ -17,7 +17,7 @@ from typing import Any
 
 from server.db.types import iso, parse_timestamp, utcnow
 from server.sync.apply import Applier
-from server.sync.authz import Forbidden, check_record_access
+from server.sync.authz import require_record_access
 from server.sync.merge import merge
 from server.sync.outcome import Outcome, Rejected
 from server.sync.policy import legal_transition
@@ -41,10 +41,7 @@ def _target(a: Applier, m: Mutation, entity: str) -> dict[str, Any]:
     row = a.w.get(entity, m.entity_id, lock=True)
     if row is None:
         raise Rejected(f"unknown {entity}")
-    try:
-        check_record_access(a.w, a.user, entity, row)
-    except Forbidden as exc:
-        raise Rejected(f"forbidden: {exc}") from exc
+    require_record_access(a.w, a.user, entity, row)
     return row
 
 
