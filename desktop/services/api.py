@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -76,6 +76,35 @@ class PullResult:
     page: FastPullResponse
     #: scope → its changes, each validated against its entity's record struct
     changes: dict[str, list[ValidatedChange]]
+
+
+#: the name events() gives the server's comment heartbeats (every 15 s): a listener sees that the
+#: stream is alive and can check whether it should stop, even when nothing happens
+HEARTBEAT = "heartbeat"
+
+
+def iter_sse_lines(lines: Iterator[str]) -> Iterator[tuple[str, str, str]]:
+    """(event, data, id) of each Server-Sent Event, and (HEARTBEAT, "", id) for each comment line."""
+    event, event_id = "message", ""
+    data: list[str] = []
+    for raw in lines:
+        line = raw.rstrip("\r")
+        if not line:
+            if data:
+                yield event, "\n".join(data), event_id
+            event, data = "message", []
+            continue
+        if line.startswith(":"):
+            yield HEARTBEAT, "", event_id
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "event":
+            event = value
+        elif name == "data":
+            data.append(value)
+        elif name == "id":
+            event_id = value
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,8 +345,13 @@ class ApiClient:
                         if not 200 <= response.status_code < 300:
                             body = read_capped(response, self.config.max_body_bytes)
                             raise error_from_response(response.status_code, body, response.headers)
-                        for sse in source.iter_sse():
-                            yield self._event(sse.event, sse.data, sse.id)
+                        if "text/event-stream" not in response.headers.get("content-type", ""):
+                            raise BadResponse("the server's event stream is not text/event-stream")
+                        for name, data, event_id in iter_sse_lines(response.iter_lines()):
+                            if name == HEARTBEAT:
+                                yield ServerEvent(event=HEARTBEAT, data={}, id=event_id)
+                            else:
+                                yield self._event(name, data, event_id)
                         return
             except SSEError:  # a subclass of httpx.TransportError: first
                 raise BadResponse("the server's event stream is not text/event-stream") from None

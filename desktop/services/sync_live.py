@@ -16,6 +16,7 @@ import random
 import threading
 from typing import TYPE_CHECKING, Final
 
+from desktop.services.api import HEARTBEAT
 from desktop.services.api_errors import ApiError
 
 if TYPE_CHECKING:
@@ -87,7 +88,9 @@ class SseListener:
                     self.up = True
                     if reconnected:
                         self.engine.request_sync(reconnected=True)
-                if event.event == "poke":
+                if event.event == HEARTBEAT:
+                    pass  # alive; below: stop when asked even if nothing happens
+                elif event.event == "poke":
                     head = event.data.get("head")
                     if isinstance(head, int):
                         self.engine.request_sync(poke_head=head)
