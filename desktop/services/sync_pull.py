@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from desktop.services import crashpoints
 from desktop.services.api import ApiClient, PullResult
 from desktop.services.api_errors import BadResponse
 from desktop.services.store import Cache, Changed, apply_page, drop_scope, reset_scope, state
@@ -141,6 +142,7 @@ class Puller:
                     primed=primed,
                     epoch=result.page.epoch,
                 )
+                crashpoints.hit("mid_page_apply")  # apply_page's transaction is the store's: just after it
                 more = more or page.has_more
             summary.changed.merge(changed)
             self._board.changed(changed)

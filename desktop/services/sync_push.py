@@ -10,6 +10,7 @@ No network I/O inside a transaction: claim (one transaction), send, record (one 
 
 from collections.abc import Callable
 
+from desktop.services import crashpoints
 from desktop.services.api import ApiClient
 from desktop.services.api_errors import ApiError, BadRequest, TooLarge, ValidationFailed
 from desktop.services.store import Cache, Changed, state
@@ -70,6 +71,7 @@ class Pusher:
         client_id, epoch = self._ids()
         request = PushRequest(client_id=client_id, epoch=epoch, mutations=batch)
         try:
+            crashpoints.hit("before_push_send")
             response = self._api.push(request)
         except _REFUSED as error:
             return self._split(batch, error)
@@ -79,7 +81,10 @@ class Pusher:
         except BaseException:
             release_failed(self._cache.writer, batch, "the push was interrupted")
             raise
-        return record_results(self._cache.writer, batch, response, self._now())
+        crashpoints.hit("after_push_send_before_ack")
+        outcome = record_results(self._cache.writer, batch, response, self._now())
+        crashpoints.hit("after_push_ack")
+        return outcome
 
     def _split(self, batch: list[Mutation], error: ApiError) -> PushOutcome:
         """The request was refused as a whole: halve it to find the mutation the server cannot take."""
