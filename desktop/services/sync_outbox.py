@@ -13,6 +13,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from desktop.services.store import Changed, Writer
 from desktop.services.store.jsontext import dumps, loads_object
+from desktop.services.store.outbox import entry_from_row
 from desktop.services.store.overlay import settle
 from desktop.services.store.rows import Touched
 from desktop.services.store.schema import MIRRORS, acked_log, outbox, rejected_log
@@ -25,17 +26,7 @@ ACKED_LOG_DAYS = 30
 
 
 def _mutation(row: Any) -> Mutation:
-    return Mutation(
-        mutation_id=str(row.mutation_id),
-        client_seq=int(row.client_seq),
-        entity=str(row.entity),
-        entity_id=str(row.entity_id),
-        op=row.op,
-        base_version=None if row.base_version is None else int(row.base_version),
-        base_values=None if row.base_values is None else loads_object(row.base_values),
-        new_values=loads_object(row.new_values),
-        depends_on=row.depends_on,
-    )
+    return entry_from_row(row).mutation()
 
 
 def _payload(mutation: Mutation) -> str:
@@ -218,10 +209,10 @@ def requeue_for_epoch(writer: Writer, since: str) -> int:
     """
     with writer.transaction() as conn:
         conn.execute(delete(acked_log).where(acked_log.c.acked_at < since))
-        queued = {int(r.client_seq): _mutation(r) for r in conn.execute(select(outbox)).all()}
-        created = {int(r.client_seq): r.created_at_device for r in conn.execute(select(outbox)).all()}
-        acked = conn.execute(select(outbox.c.client_seq).where(outbox.c.state == "acked")).scalars().all()
-        count = len(acked)
+        entries = [entry_from_row(r) for r in conn.execute(select(outbox)).all()]
+        queued = {e.client_seq: e.mutation() for e in entries}
+        created = {e.client_seq: e.created_at_device for e in entries}
+        count = sum(1 for e in entries if e.state == "acked")
         present = {m.mutation_id for m in queued.values()}
         for row in conn.execute(select(acked_log)).all():
             payload = loads_object(row.payload)

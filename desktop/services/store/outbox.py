@@ -1,13 +1,14 @@
 """Outbox rows (SYNC.md §2): reading a record's entries, inserting, squashing into a pending one."""
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, insert, select, update
 
 from desktop.services.store.driver import run
 from desktop.services.store.jsontext import dumps, loads_object
 from desktop.services.store.schema import outbox
+from wire.sync import Mutation, MutationOp
 
 Op = Literal["create", "update", "delete", "append", "command"]
 State = Literal["pending", "inflight", "acked"]
@@ -27,8 +28,23 @@ class OutboxEntry:
     state: str
     created_at_device: str | None
 
+    def mutation(self) -> Mutation:
+        """The entry as the push request carries it."""
+        return Mutation(
+            mutation_id=self.mutation_id,
+            client_seq=self.client_seq,
+            entity=self.entity,
+            entity_id=self.entity_id,
+            op=cast(MutationOp, self.op),
+            base_version=self.base_version,
+            base_values=self.base_values,
+            new_values=self.new_values,
+            depends_on=self.depends_on,
+        )
 
-def _entry(row: Any) -> OutboxEntry:
+
+def entry_from_row(row: Any) -> OutboxEntry:
+    """An `outbox` row (all columns) as an entry, its JSON columns decoded."""
     return OutboxEntry(
         client_seq=int(row.client_seq),
         mutation_id=str(row.mutation_id),
@@ -51,7 +67,7 @@ def entries_for(conn: Connection, entity: str, entity_id: str) -> list[OutboxEnt
         .where(outbox.c.entity == entity, outbox.c.entity_id == entity_id)
         .order_by(outbox.c.client_seq)
     )
-    return [_entry(row) for row in rows]
+    return [entry_from_row(row) for row in rows]
 
 
 def has_entries(conn: Connection, entity: str, entity_id: str) -> bool:
