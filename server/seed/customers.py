@@ -9,6 +9,7 @@ from typing import Final
 
 from server.search_terms import MAX_TERM, MIN_WORD, customer_terms, fold
 from server.seed.bulk import BulkWriter
+from server.seed.factory import Factory
 from server.seed.ids import DAY, Clock
 from server.seed.names import FAMILY, GIVEN, MAIL_DOMAINS, ORG_SUFFIX, ORG_TRADE
 from server.seed.phone_numbers import PhoneBook
@@ -102,7 +103,7 @@ class Facts:
     mobile: str | None
 
 
-class CustomerFactory:
+class CustomerFactory(Factory):
     """Writes one customer and its children per call; every value drawn from one generator."""
 
     def __init__(
@@ -114,12 +115,7 @@ class CustomerFactory:
         seq: int,
         writer: BulkWriter,
     ) -> None:
-        self.rng = rng
-        self.new_id = new_id
-        self.clock = clock
-        self.ref = ref
-        self.seq = seq
-        self.writer = writer
+        super().__init__(rng, new_id, clock, ref, seq, writer)
         self.phones = PhoneBook(rng)
         self.countries: Weighted[Country] = Weighted([(c, c.weight) for c in COUNTRIES])
         self.languages = {c.code: Weighted(list(c.languages)) for c in COUNTRIES}

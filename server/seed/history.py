@@ -7,6 +7,7 @@ from typing import Final
 from server.seed.bulk import BulkWriter
 from server.seed.catalog import GLOBAL_DISPOSITIONS
 from server.seed.customers import SYNC, Facts
+from server.seed.factory import Factory
 from server.seed.ids import DAY, Clock
 from server.seed.names import FAMILY, GIVEN
 from server.seed.reference import Reference
@@ -144,7 +145,7 @@ class _Channel:
         self.timing: tuple[int, float] | None = None if timing is None else (timing[0], timing[1] * 3)
 
 
-class HistoryFactory:
+class HistoryFactory(Factory):
     """Writes a customer's interactions, cases and case notes."""
 
     def __init__(
@@ -157,12 +158,7 @@ class HistoryFactory:
         writer: BulkWriter,
         owner_ids: Sequence[str] = (),
     ) -> None:
-        self.rng = rng
-        self.new_id = new_id
-        self.clock = clock
-        self.ref = ref
-        self.seq = seq
-        self.writer = writer
+        super().__init__(rng, new_id, clock, ref, seq, writer)
         self.owner_ids = tuple(owner_ids)
         self.agents = _people(rng, 80)
         self.reps = _people(rng, 24)

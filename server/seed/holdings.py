@@ -6,6 +6,7 @@ from typing import Final
 
 from server.seed.bulk import BulkWriter
 from server.seed.customers import SYNC, Facts
+from server.seed.factory import Factory
 from server.seed.ids import DAY, Clock
 from server.seed.reference import Reference, SeededOffer
 from server.seed.texts import DECLINE_REASONS
@@ -27,7 +28,7 @@ _RESPONSES: Final = Weighted([("accepted", 20), ("declined", 55), ("not_now", 25
 _RESPONSE_CHANNELS: Final = Weighted([("phone", 60), ("chat", 15), ("store", 15), ("web", 10)])
 
 
-class HoldingFactory:
+class HoldingFactory(Factory):
     """Holdings drawn per product from its popularity, plus the planted follow-on purchases."""
 
     def __init__(
@@ -39,12 +40,7 @@ class HoldingFactory:
         seq: int,
         writer: BulkWriter,
     ) -> None:
-        self.rng = rng
-        self.new_id = new_id
-        self.clock = clock
-        self.ref = ref
-        self.seq = seq
-        self.writer = writer
+        super().__init__(rng, new_id, clock, ref, seq, writer)
         self.popularity = tuple(p.spec.popularity for p in ref.products)
         self.fallback = tuple(i for i, p in enumerate(ref.products) if p.spec.category == "broadband")
         self.offer_by_product = {o.product_id: o for o in ref.offers}
