@@ -1,5 +1,6 @@
 """FastAPI dependencies: the application state, the authenticated caller, role checks."""
 
+import dataclasses
 from collections.abc import Callable
 from typing import Annotated, Final
 
@@ -36,24 +37,9 @@ def _principal(request: Request, state: AppState, credentials: HTTPAuthorization
         error = api_error_from_auth(exc)
         error.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         raise error from None
-    principal = _with_address(principal, _address(request))
+    principal = dataclasses.replace(principal, address=_address(request))  # frozen: a copy
     request.state.principal = principal
     return principal
-
-
-def _with_address(principal: Principal, address: str) -> Principal:
-    # Principal is frozen with slots: build a copy rather than mutate
-    return Principal(
-        id=principal.id,
-        username=principal.username,
-        display_name=principal.display_name,
-        roles=principal.roles,
-        queue_ids=principal.queue_ids,
-        territory_ids=principal.territory_ids,
-        session_id=principal.session_id,
-        address=address,
-        extra=principal.extra,
-    )
 
 
 def current_user(request: Request, state: State, credentials: BearerCredentials) -> Principal:
