@@ -8,7 +8,10 @@
 - the cache key is 32 random bytes per profile, kept in the keyring (service `liaison-desk`,
   entry `cache-key:<profile path>`); without a usable keyring the command stops with exit 2;
 - one cycle and exit 0, or with `--watch` until SIGINT/SIGTERM;
-- `--status` prints JSON: pending, conflicts, rejected, cursors (scope → primed), checksums.
+- `--status` prints JSON: pending, conflicts, rejected, cursors (scope → primed), checksums;
+- one process per profile: syncing holds the profile's lock (`profile_lock.py`); a second
+  `liaison sync` (or a desktop window) on the same profile stops with exit 2 and says who has it.
+  `--status` only reads and takes no lock.
 
 Exit codes: 0 done, 1 the sync failed (the reason on stderr), 2 usage, keyring or cache problem.
 """
@@ -33,6 +36,7 @@ from desktop.services.api import ApiClient
 from desktop.services.api_errors import ApiError
 from desktop.services.api_http import ApiConfig
 from desktop.services.credentials import SERVICE, Credentials, KeyringUnavailable
+from desktop.services.profile_lock import ProfileBusy, ProfileLock
 from desktop.services.settings import Paths, resolve_paths
 from desktop.services.store import Cache, CacheError, open_cache, outbox_counts, scope_checksum, state
 from desktop.services.sync import SyncEngine
@@ -162,6 +166,11 @@ def _sync(args: argparse.Namespace, paths: Paths) -> int:
     credentials = Credentials(args.server)
     if not credentials.available():
         _backend()  # raises the explanation
+    with ProfileLock(paths.data_dir):
+        return _sync_locked(args, paths, credentials)
+
+
+def _sync_locked(args: argparse.Namespace, paths: Paths, credentials: Credentials) -> int:
     cache = _open(paths, create=True)
     try:
         with ApiClient(ApiConfig(base_url=args.server), credentials) as api:
@@ -202,6 +211,6 @@ def main(argv: Sequence[str]) -> int:
                 cache.close()
             return EXIT_OK
         return _sync(args, paths)
-    except (SetupError, KeyringUnavailable) as exc:
+    except (SetupError, KeyringUnavailable, ProfileBusy) as exc:
         sys.stderr.write(f"liaison sync: {exc}\n")
         return EXIT_SETUP
