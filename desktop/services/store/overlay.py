@@ -20,6 +20,7 @@ from desktop.services.store.entities import complete_values
 from desktop.services.store.outbox import entries_for
 from desktop.services.store.rows import Touched, delete_row, delete_shadow, read_row, read_shadow, write_row
 from desktop.services.store.scopes import drop_if_orphan
+from desktop.services.store.search import reindex
 
 
 def rebase(conn: Connection, entity: str, row_id: str, touched: Touched) -> None:
@@ -66,6 +67,8 @@ def rebase(conn: Connection, entity: str, row_id: str, touched: Touched) -> None
 
 
 def settle(conn: Connection, keys: list[tuple[str, str]], touched: Touched) -> None:
-    """Rebase rows after the sync engine moved or removed their outbox entries."""
+    """Rebase rows after the sync engine moved or removed their outbox entries, and bring the
+    search documents of the customers they belong to up to date."""
     for entity, row_id in keys:
         rebase(conn, entity, row_id, touched)
+    reindex(conn, touched.customers)

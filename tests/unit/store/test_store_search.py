@@ -117,3 +117,21 @@ def test_limit_bounds_results(cache: Cache, change: ChangeFactory) -> None:
     with cache.read() as conn:
         assert len(search(conn, "sam", limit=20)) == 20
         assert len(search(conn, "sam 7")) == 1
+
+
+def test_settling_a_dropped_edit_reindexes_the_server_name(filled: Cache) -> None:
+    """A rename that leaves the outbox unapplied (rejected, or a conflict the server kept its value
+    for) settles back to the server's name, and search follows the visible row."""
+    from desktop.services.store.overlay import settle
+    from desktop.services.store.rows import Touched
+    from desktop.services.store.schema import outbox
+
+    apply_local_edit(filled.writer, "customer", "c1", "update", {"display_name": "Quentin Blake"})
+    with filled.read() as conn:
+        assert [h.customer_id for h in search(conn, "quentin")] == ["c1"]
+    with filled.writer.transaction() as conn:
+        conn.execute(outbox.delete().where(outbox.c.entity_id == "c1"))
+        settle(conn, [("customer", "c1")], Touched())
+    with filled.read() as conn:
+        assert search(conn, "quentin") == []
+        assert [h.customer_id for h in search(conn, "jose")] == ["c1"]
