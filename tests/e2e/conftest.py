@@ -4,7 +4,9 @@
   it starts (`keyring_env`);
 - `e2e_server()`: the real API over a copy of a per-module SQLite database holding the demo users
   (password "demo") and one customer with one open case (owner: agent, queue 1). It can be
-  stopped, restarted (new port) and backed up/restored for the epoch-reset scenario;
+  stopped, restarted (new port) and backed up/restored for the epoch-reset scenario.
+  `@BOTH_BACKENDS` runs a test on SQLite and on PostgreSQL (a clone of a seeded template database
+  in the session's throwaway cluster);
 - `client(username)`: a signed-in `SyncEngine` over its own cache file (plain SQLite), API waits
   and engine sleeps are no-ops, so nothing waits for real.
 """
@@ -34,6 +36,7 @@ from server.sync.changes import ChangeWriter
 from tests.support.demo import DemoData, create_demo_data
 from tests.support.file_keyring import BACKEND_NAME, ENV_FILE, FileKeyring
 from tests.support.live import LiveServer, start_live_server
+from tests.support.postgres import PgCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,10 +61,16 @@ class Seed:
 
 @dataclass
 class E2EServer:
+    """The server under test. On SQLite (`path`, the default) or on PostgreSQL (`pg_url` set: a
+    database cloned from a seeded template in the session's throwaway cluster)."""
+
     path: Path
     seed: Seed
     live: LiveServer | None = None
     extra: list[LiveServer] = field(default_factory=list)
+    pg_url: str | None = None
+    pg_cluster: PgCluster | None = None
+    pg_backups: dict[Path, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -70,7 +79,11 @@ class E2EServer:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.path}"
+        return self.pg_url if self.pg_url is not None else f"sqlite:///{self.path}"
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.pg_url is None else "postgres"
 
     def start(self) -> None:
         self.live = start_live_server(self.db_url)
@@ -85,7 +98,11 @@ class E2EServer:
         return [self.path.with_name(self.path.name + s) for s in ("", "-wal", "-shm")]
 
     def backup(self, target: Path) -> None:
-        """Copy the (stopped) server's database files to `target` (a directory)."""
+        """Copy the (stopped) server's database to `target` (a directory; on PostgreSQL a clone)."""
+        if self.pg_url is not None:
+            assert self.pg_cluster is not None
+            self.pg_backups[target] = self.pg_cluster.clone_database(self.pg_url)
+            return
         target.mkdir(parents=True, exist_ok=True)
         for source in self.files():
             if source.exists():
@@ -93,11 +110,16 @@ class E2EServer:
 
     def restore(self, source: Path) -> None:
         """Put a backup back (server stopped) and give it a new epoch, as docs/deploy.md says."""
-        for path in self.files():
-            path.unlink(missing_ok=True)
-            copy = source / path.name
-            if copy.exists():
-                shutil.copyfile(copy, path)
+        if self.pg_url is not None:
+            assert self.pg_cluster is not None
+            self.pg_cluster.drop_database(self.pg_url)
+            self.pg_cluster.clone_database(self.pg_backups[source], self.pg_url)
+        else:
+            for path in self.files():
+                path.unlink(missing_ok=True)
+                copy = source / path.name
+                if copy.exists():
+                    shutil.copyfile(copy, path)
         self.rotate_epoch()
 
     def rotate_epoch(self) -> str:
@@ -117,7 +139,11 @@ class E2EServer:
 
 
 def _seed(path: Path) -> Seed:
-    url = f"sqlite:///{path}"
+    return seed_database(f"sqlite:///{path}")
+
+
+def seed_database(url: str) -> Seed:
+    """Initialize `url` and give it the demo users and one customer with one open case."""
     db = Database(url)
     try:
         initialize(db)
@@ -160,20 +186,50 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seed]:
     return path, _seed(path)
 
 
+#: PostgreSQL templates, one per cluster (session): (template URL, seed)
+_PG_TEMPLATES: dict[int, tuple[str, Seed]] = {}
+
+
+def _pg_server(request: pytest.FixtureRequest, tmp_path: Path) -> E2EServer:
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    if id(cluster) not in _PG_TEMPLATES:
+        template = cluster.new_database()
+        _PG_TEMPLATES[id(cluster)] = (template, seed_database(template))
+    template, seed = _PG_TEMPLATES[id(cluster)]
+    url = cluster.clone_database(template)
+    return E2EServer(path=tmp_path / "unused.db", seed=seed, pg_url=url, pg_cluster=cluster)
+
+
 @pytest.fixture
-def e2e_server(tmp_path: Path, _template: tuple[Path, Seed]) -> Iterator[E2EServer]:
-    source, seed = _template
-    target = tmp_path / "server" / "server.db"
-    target.parent.mkdir()
-    for suffix in ("", "-wal", "-shm"):
-        copy = source.with_name(source.name + suffix)
-        if copy.exists():
-            shutil.copyfile(copy, target.with_name(target.name + suffix))
-    server = E2EServer(path=target, seed=seed)
+def e2e_server(
+    request: pytest.FixtureRequest, tmp_path: Path, _template: tuple[Path, Seed]
+) -> Iterator[E2EServer]:
+    """SQLite by default; `@pytest.mark.parametrize("e2e_server", ["sqlite", "postgres"],
+    indirect=True)` runs a test on both (the PostgreSQL case needs the `postgres` mark)."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "postgres":
+        server = _pg_server(request, tmp_path)
+    else:
+        source, seed = _template
+        target = tmp_path / "server" / "server.db"
+        target.parent.mkdir()
+        for suffix in ("", "-wal", "-shm"):
+            copy = source.with_name(source.name + suffix)
+            if copy.exists():
+                shutil.copyfile(copy, target.with_name(target.name + suffix))
+        server = E2EServer(path=target, seed=seed)
     server.start()
     yield server
     for live in reversed(server.extra):
         live.stop()
+    if server.pg_cluster is not None and server.pg_url is not None:
+        for clone in [server.pg_url, *server.pg_backups.values()]:
+            server.pg_cluster.drop_database(clone)
+
+
+BOTH_BACKENDS = pytest.mark.parametrize(
+    "e2e_server", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from desktop.services.api_http import ApiConfig
 from desktop.services.store import apply_local_edit, new_record_id, open_cache, outbox_counts
 from desktop.services.store.schema import outbox
 from desktop.services.sync import SyncEngine
-from tests.e2e.conftest import Client, E2EServer
+from tests.e2e.conftest import BOTH_BACKENDS, Client, E2EServer
 from tests.reliability.conftest import assert_exactly_once, server_notes, trials
 from tests.support.fault_proxy import FaultProxy, ToxicConfig
 
@@ -43,6 +43,7 @@ def clients(tmp_path: Path, proxy: FaultProxy) -> Iterator[list[Client]]:
         c.cache.close()
 
 
+@BOTH_BACKENDS
 def test_clients_converge_through_faults(
     e2e_server: E2EServer, proxy: FaultProxy, clients: list[Client]
 ) -> None:

@@ -10,7 +10,7 @@ from desktop.services.api import ApiClient
 from desktop.services.api_http import ApiConfig
 from desktop.services.crashpoints import EXIT_CODE
 from desktop.services.store import outbox_counts
-from tests.e2e.conftest import E2EServer
+from tests.e2e.conftest import BOTH_BACKENDS, E2EServer
 from tests.reliability.conftest import (
     assert_exactly_once,
     cli_status,
@@ -24,6 +24,7 @@ from tests.reliability.conftest import (
 )
 
 
+@BOTH_BACKENDS
 @pytest.mark.parametrize("point", ["before_push_send", "after_push_send_before_ack", "after_push_ack"])
 def test_kill_during_push_then_restart(
     point: str, e2e_server: E2EServer, keyring_env: dict[str, str], tmp_path: Path

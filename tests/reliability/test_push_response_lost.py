@@ -6,13 +6,14 @@ import pytest
 from desktop.services.api_errors import TransportError
 from desktop.services.store import apply_local_edit, new_record_id, outbox_counts
 from desktop.services.store.schema import acked_log, outbox
-from tests.e2e.conftest import ClientFactory, E2EServer
+from tests.e2e.conftest import BOTH_BACKENDS, ClientFactory, E2EServer
 from tests.reliability.conftest import assert_exactly_once, ledger, server_notes, trials
 from tests.support.fault_proxy import FaultProxy, ToxicConfig
 
 PUSH_REQUEST = b"POST /api/v1/sync/push"
 
 
+@BOTH_BACKENDS
 def test_lost_push_response_is_applied_once(
     e2e_server: E2EServer, client: ClientFactory, proxy: FaultProxy
 ) -> None:

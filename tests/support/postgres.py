@@ -88,6 +88,17 @@ class PgCluster:
 
     __call__ = new_database
 
+    def clone_database(self, template_url: str, target_url: str | None = None) -> str:
+        """A copy of `template_url` (which nobody may be connected to) as a new database, or as
+        `target_url`'s database; returns the copy's URL."""
+        import psycopg
+
+        name = make_url(target_url).database if target_url else f"t_{uuid.uuid4().hex[:16]}"
+        template = make_url(template_url).database
+        with psycopg.connect(self.admin_conninfo, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return self.url(str(name))
+
     def drop_database(self, url: str) -> None:
         import psycopg
 
