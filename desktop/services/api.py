@@ -10,7 +10,11 @@
   `KeyringUnavailable` from `resume` and `logout`.
 - **Retries** with backoff only for what is safe to repeat: GETs, pull, and push (idempotent by
   mutation id). Never login, refresh (a refresh token works once) or logout.
-- **Timeouts** on every call (connect, read, write, pool); TLS verification always on.
+- **Timeouts** on every call (connect, read, write, pool); TLS verification always on. A pull with
+  `wait_ms` (the long-poll) gets a read timeout longer than its wait.
+- **Interrupting**: `interrupt(thread_id)` hangs up the connections a thread is blocked on (the
+  stall watchdog, stopping the live loop); its request then fails at once with `TransportError`
+  and is not retried.
 """
 
 import json
@@ -31,6 +35,7 @@ from desktop.services.api_errors import (
     ApiError,
     BadResponse,
     NotAuthenticated,
+    TransportError,
     error_from_response,
 )
 from desktop.services.api_http import (
@@ -38,6 +43,7 @@ from desktop.services.api_http import (
     ApiConfig,
     Backoff,
     Exchange,
+    Hangups,
     read_capped,
     retryable,
     tls_context,
@@ -156,10 +162,13 @@ class ApiClient:
         self.credentials = credentials
         self._sleep = sleep
         self._backoff = Backoff(config, jitter)
+        context = tls_context(config.ca_bundle)
+        self._hangups = Hangups()
         self._http = httpx.Client(
             base_url=config.base_url,
             timeout=config.timeout(),
-            verify=tls_context(config.ca_bundle),
+            verify=context,
+            transport=self._hangups.transport(context),
             headers={"User-Agent": user_agent(), "Accept": "application/json"},
             follow_redirects=False,
         )
@@ -173,6 +182,12 @@ class ApiClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def interrupt(self, thread_id: int) -> int:
+        """Hang up the connections thread `thread_id` is using: the request it is blocked in (a
+        hung server or network) fails at once with `TransportError`, without retries. Returns how
+        many connections were hung up."""
+        return self._hangups.interrupt(thread_id)
 
     def __enter__(self) -> "ApiClient":
         return self
@@ -332,6 +347,7 @@ class ApiClient:
         writes a comment every 15 s). Close the iterator to hang up."""
         timeout = self.config.timeout(read_s=self.config.events_read_timeout_s)
         refreshed = False
+        self._hangups.clear()
         while True:
             session = self._current()
             try:
@@ -356,6 +372,8 @@ class ApiClient:
             except SSEError:  # a subclass of httpx.TransportError: first
                 raise BadResponse("the server's event stream is not text/event-stream") from None
             except httpx.HTTPError as exc:
+                if self._hangups.consume():
+                    raise TransportError("the event stream was hung up") from None
                 raise transport_error(exc) from None
             self._refresh(session)
 
@@ -402,6 +420,7 @@ class ApiClient:
         limit = self.config.max_body_bytes if cap is None else cap
         attempt = 0
         refreshed = False
+        self._hangups.clear()
         while True:
             sent_headers = dict(headers or {})
             session = None
@@ -434,6 +453,8 @@ class ApiClient:
                 refreshed = True
                 self._refresh(session)
             except ApiError as error:
+                if self._hangups.consume():
+                    raise TransportError(f"{method} {path} was interrupted (no progress)") from None
                 if not (retry and retryable(error) and attempt + 1 < self.config.max_attempts):
                     raise
                 delay = self._backoff.delay(attempt, error.retry_after)

@@ -3,20 +3,28 @@
 `Exchange.send` makes one request and reads the answer with a size cap (streaming, stopping as soon
 as the cap is passed), turning every httpx failure into a typed `TransportError` or `BadResponse`.
 `Backoff` decides how long to wait before a retry: exponential with full jitter, never shorter than
-the server's Retry-After. Nothing here knows the endpoints or the session.
+the server's Retry-After. `Hangups` lets another thread hang up the connections one thread is
+using (the stall watchdog, SYNC.md §3, and stopping the live loop): a read blocked on a hung
+connection would otherwise wait for its read timeout, and every retry after it. Nothing here knows
+the endpoints or the session.
 """
 
+import contextlib
 import logging
 import platform
 import random
+import socket
 import ssl
 import sys
+import threading
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import certifi
+import httpcore
 import httpx
 
 from desktop import __version__
@@ -209,3 +217,138 @@ class Backoff:
                 return None
             wait = max(wait, retry_after)
         return wait
+
+
+class _TrackedStream(httpcore.NetworkStream):
+    """A connection's socket stream that remembers which thread used it last (each request runs
+    on one thread), so that `Hangups` can shut down the ones a given thread is blocked on."""
+
+    def __init__(self, inner: httpcore.NetworkStream, hangups: "Hangups") -> None:
+        self._inner = inner
+        self._hangups = hangups
+        self.user = threading.get_ident()
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self.user = threading.get_ident()
+        return self._inner.read(max_bytes, timeout)
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.user = threading.get_ident()
+        self._inner.write(buffer, timeout)
+
+    def close(self) -> None:
+        self._hangups.forget(self)
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        self._inner = self._inner.start_tls(ssl_context, server_hostname, timeout)
+        return self
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
+
+    def hang_up(self) -> None:
+        """Shut the socket down both ways: a read or write blocked on it in another thread returns
+        at once (a `close()` from another thread would not wake it on Linux)."""
+        sock = self._inner.get_extra_info("socket")
+        if isinstance(sock, socket.socket):
+            # the plain socket's shutdown even for TLS: SSLSocket.shutdown unwraps the TLS object
+            # under the reading thread's feet; OSError: already closed, nothing to wake
+            with contextlib.suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _TrackingBackend(httpcore.NetworkBackend):
+    """httpcore's blocking backend, with every stream it opens registered in `Hangups`."""
+
+    def __init__(self, hangups: "Hangups") -> None:
+        self._inner = httpcore.SyncBackend()
+        self._hangups = hangups
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return self._hangups.track(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        return self._hangups.track(self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class Hangups:
+    """The open connections of one HTTP client, and which thread each was last used by.
+
+    `interrupt(thread_id)` shuts down the connections that thread is using and marks it, so that
+    the request it was blocked in fails at once and is not retried (`consume`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: set[_TrackedStream] = set()
+        self._interrupted: set[int] = set()
+
+    def track(self, stream: httpcore.NetworkStream) -> _TrackedStream:
+        tracked = _TrackedStream(stream, self)
+        with self._lock:
+            self._streams.add(tracked)
+        return tracked
+
+    def forget(self, stream: _TrackedStream) -> None:
+        with self._lock:
+            self._streams.discard(stream)
+
+    def interrupt(self, thread_id: int) -> int:
+        """Hang up `thread_id`'s connections; returns how many there were."""
+        with self._lock:
+            self._interrupted.add(thread_id)
+            streams = [s for s in self._streams if s.user == thread_id]
+        for stream in streams:
+            stream.hang_up()
+        log.debug("hung up %d connection(s) of thread %d", len(streams), thread_id)
+        return len(streams)
+
+    def clear(self) -> None:
+        """Forget an interruption of the calling thread that came after its request had ended."""
+        with self._lock:
+            self._interrupted.discard(threading.get_ident())
+
+    def consume(self) -> bool:
+        """Whether the calling thread was interrupted (and forget it)."""
+        ident = threading.get_ident()
+        with self._lock:
+            hit = ident in self._interrupted
+            self._interrupted.discard(ident)
+        return hit
+
+    def transport(self, context: ssl.SSLContext) -> httpx.HTTPTransport:
+        """An httpx transport whose connections are tracked here (direct connections only).
+
+        httpx has no public way to pass a network backend, so the transport's connection pool is
+        replaced by one built with the same defaults and our backend (httpx 0.28: `_pool`)."""
+        transport = httpx.HTTPTransport(verify=context)
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+        transport._pool = httpcore.ConnectionPool(
+            ssl_context=context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_TrackingBackend(self),
+        )
+        return transport

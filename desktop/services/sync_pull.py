@@ -5,6 +5,12 @@ the first useful rows arrive first; then every scope is pulled together until no
 Each page is applied with its cursor in one transaction (`store.apply_page`); a scope answering
 `mode: "reset"` is reset (`store.reset_scope`) and primed again. A scope is marked primed with the
 first log page after its snapshot. A 409 epoch reset propagates to the engine as `EpochReset`.
+
+`watch(wait_ms)` is the long-poll of SYNC.md §3 (the fallback when SSE is down or buffered): one
+pull of the primed scopes at their cursors with `wait_ms` and `limit` 1, which the server answers as
+soon as something changed. It applies nothing: it only says whether a cycle is worth running, and
+the cycle (on the live loop's thread) pulls and applies as usual, so pages are never applied from
+two threads.
 """
 
 import hashlib
@@ -17,6 +23,15 @@ from desktop.services.api_errors import BadResponse
 from desktop.services.store import Cache, Changed, apply_page, drop_scope, reset_scope, state
 from desktop.services.sync_status import StatusBoard
 from wire.sync import MAX_SCOPES_PER_PULL, PullRequest
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What a long-poll saw: the server's head, and whether a scope has something to pull."""
+
+    head: int
+    #: a scope answered with changes, more pages or a reset
+    news: bool
 
 
 @dataclass
@@ -104,6 +119,26 @@ class Puller:
         if current.epoch is None:
             return
         self._api.pull(PullRequest(client_id=current.client_id, epoch=current.epoch, scopes={}))
+
+    def watch(self, wait_ms: int) -> Watched | None:
+        """Long-poll the primed scopes (the first `MAX_SCOPES_PER_PULL`; the server wakes on any
+        head change, so they stand for all). None when nothing is primed yet (no epoch, no cursor):
+        there is nothing to wait on before a cycle has run. Raises `EpochReset` and other `ApiError`s."""
+        current = self._read_state()
+        cursors = {n: s.cursor for n, s in current.scopes.items() if s.primed and s.cursor is not None}
+        if current.epoch is None or not cursors:
+            return None
+        names = sorted(cursors)[:MAX_SCOPES_PER_PULL]
+        request = PullRequest(
+            client_id=current.client_id,
+            epoch=current.epoch,
+            scopes={n: cursors[n] for n in names},
+            limit=1,
+            wait_ms=wait_ms,
+        )
+        page = self._api.pull(request).page
+        news = any(p.mode != "log" or p.changes or p.has_more for p in page.scopes.values())
+        return Watched(head=page.head, news=news)
 
     def _read_state(self) -> state.SyncState:
         with self._cache.read() as conn:

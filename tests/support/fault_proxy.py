@@ -7,17 +7,26 @@ connection gets at most one toxic, picked with `probability` from a seeded `rand
 - `latency`: every chunk is held `latency_s` ± `jitter_s` before it is forwarded;
 - `reset_peer`: after the first chunk from the client, both sides are closed with an RST
   (`SO_LINGER` 0), as a peer crashing mid-request;
-- `hang` (Toxiproxy's `timeout`): the first chunk from the client is swallowed and nothing more is
-  forwarded; the sockets stay open until the client gives up (its read timeout) or `stop()`;
+- `hang` (Toxiproxy's `timeout` with timeout=0): the first chunk from the client is swallowed and
+  nothing more is forwarded either way; the sockets stay open until the client gives up (its read
+  timeout, or a watchdog hanging up) or `stop()`. With `hang_forwards`, the client's data still
+  reaches the server (which answers, and may commit) but nothing comes back;
 - `limit_data`: the response (server → client) is cut after `limit_bytes` bytes and the
-  connection closed. With `trigger` (bytes), the cut applies only once the client sent a request
-  containing it on that connection (e.g. b"POST /api/v1/sync/push"): a response lost after the
-  server committed;
+  connection closed;
+- `buffer`: the response is held back until the server ends it, then delivered at once (a proxy
+  that buffers responses: an SSE stream delivers nothing while it lasts);
 - `slicer`: data is forwarded in slices of 1-`slice_bytes` bytes with tiny delays.
 
-`counters` counts connections and each toxic applied (`applied`), for the tests' assertions that
-faults really happened. `configure(...)` changes the choice for new connections; `close_all()` drops open ones. `stop()` closes
-everything and joins the thread.
+With `trigger` (bytes, or a tuple of which any matches), `reset_peer`, `hang`, `limit_data` and
+`buffer` act only once the client sent a chunk containing it on that connection, so that a fault
+can target one endpoint on keep-alive connections: e.g. b"POST /api/v1/sync/push" for a response
+lost after the server committed, b"GET /api/v1/sync/events" for the event stream only.
+
+`counters` counts connections, each toxic chosen (`applied`) and each fault done (`resets_done`,
+`hangs_done`, `truncations_done`, `buffers_done`), for the tests' assertions that faults really
+happened; `wait_count(key, n)` waits (on a condition, no polling) until a counter reaches `n`.
+`configure(...)` changes the choice for new connections; `close_all()` drops open ones. `stop()`
+closes everything and joins the thread.
 """
 
 import asyncio
@@ -29,7 +38,7 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-TOXICS = ("latency", "reset_peer", "hang", "limit_data", "slicer")
+TOXICS = ("latency", "reset_peer", "hang", "limit_data", "buffer", "slicer")
 CHUNK = 65536
 START_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
@@ -44,7 +53,8 @@ class ToxicConfig:
     latency_s: float = 0.02
     jitter_s: float = 0.02
     limit_bytes: int = 0
-    trigger: bytes | None = None
+    trigger: bytes | tuple[bytes, ...] | None = None
+    hang_forwards: bool = False
     slice_bytes: int = 64
     slice_delay_s: float = 0.0005
 
@@ -53,13 +63,21 @@ class ToxicConfig:
         if unknown:
             raise ValueError(f"unknown toxics: {sorted(unknown)}")
 
+    def triggered_by(self, data: bytes) -> bool:
+        if self.trigger is None:
+            return False
+        triggers = (self.trigger,) if isinstance(self.trigger, bytes) else self.trigger
+        return any(t in data for t in triggers)
+
 
 @dataclass(eq=False)
 class _Conn:
     toxic: str | None
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
     triggered: bool = False
+    hung: bool = False
     sent_down: int = 0
+    held: bytearray = field(default_factory=bytearray)
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -70,6 +88,7 @@ class FaultProxy:
         self.rng = random.Random(seed)
         self.counters: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._counted = threading.Condition(self._lock)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="fault-proxy", daemon=True)
         self._ready = threading.Event()
@@ -119,6 +138,11 @@ class FaultProxy:
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(STOP_TIMEOUT_S)
 
+    def wait_count(self, key: str, n: int, timeout_s: float) -> bool:
+        """Wait until `counters[key]` reaches `n`; False after `timeout_s`."""
+        with self._counted:
+            return self._counted.wait_for(lambda: self.counters[key] >= n, timeout_s)
+
     def applied(self) -> dict[str, int]:
         with self._lock:
             return {k: v for k, v in self.counters.items() if k in TOXICS}
@@ -154,8 +178,9 @@ class FaultProxy:
             await self._server.wait_closed()
 
     def _count(self, key: str) -> None:
-        with self._lock:
+        with self._counted:
             self.counters[key] += 1
+            self._counted.notify_all()
 
     def _choose(self) -> tuple[str | None, ToxicConfig]:
         with self._lock:
@@ -223,19 +248,29 @@ class FaultProxy:
             while True:
                 data = await reader.read(CHUNK)
                 if not data:
+                    if not upstream and conn.held:
+                        self._count("buffers_done")
+                        writer.write(bytes(conn.held))  # the server ended it: all at once
+                        await writer.drain()
                     break
-                if upstream and toxic == "reset_peer":
+                if upstream and config.triggered_by(data):
+                    conn.triggered = True
+                armed = config.trigger is None or conn.triggered
+                if upstream and toxic == "reset_peer" and armed:
                     self._count("resets_done")
                     self._close(conn, reset=True)
                     return
-                if upstream and toxic == "hang":
+                if upstream and toxic == "hang" and armed and not conn.hung:
+                    conn.hung = True
                     self._count("hangs_done")
-                    await asyncio.Event().wait()  # until the client gives up or stop()
-                if upstream and config.trigger is not None and config.trigger in data:
-                    conn.triggered = True
+                if conn.hung and not (upstream and config.hang_forwards):
+                    continue  # swallowed, until the client gives up or stop()
+                if not upstream and toxic == "buffer" and armed:
+                    conn.held += data
+                    continue
                 if toxic == "latency":
                     await asyncio.sleep(self._delay(config))
-                if not upstream and toxic == "limit_data" and (config.trigger is None or conn.triggered):
+                if not upstream and toxic == "limit_data" and armed:
                     room = config.limit_bytes - conn.sent_down
                     if room > 0:
                         writer.write(data[:room])
