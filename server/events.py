@@ -44,6 +44,8 @@ class Broadcaster:
         self._listener: threading.Thread | None = None
         self._stop = threading.Event()
         self._wakers: set[asyncio.Future[None]] = set()
+        #: long-polls waiting right now (`/metrics`, tests)
+        self.waiting = 0
 
     @property
     def head(self) -> int:
@@ -106,10 +108,14 @@ class Broadcaster:
         if self._head_changed is None:
             return False
         cond = self._head_changed
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout_s):
-                async with cond:
-                    await cond.wait_for(lambda: self._head > head)
+        self.waiting += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout_s):
+                    async with cond:
+                        await cond.wait_for(lambda: self._head > head)
+        finally:
+            self.waiting -= 1
         return self._head > head
 
     @contextlib.asynccontextmanager

@@ -80,9 +80,19 @@ def _database_gauges(state: State) -> str:
 def metrics(state: State) -> Response:
     subscribers = Gauge("liaison_sse_subscribers", "open event streams in this process")
     subscribers.set(state.events.subscriber_count)
+    polls = Gauge(
+        "liaison_long_polls_waiting", "pull requests waiting for a change (wait_ms) in this process"
+    )
+    polls.set(state.events.waiting)
     info = Gauge("liaison_build_info", "the server version", ("version",))
     info.set(1, __version__)
-    text = state.metrics.render() + _database_gauges(state) + subscribers.render() + info.render()
+    text = (
+        state.metrics.render()
+        + _database_gauges(state)
+        + subscribers.render()
+        + polls.render()
+        + info.render()
+    )
     return Response(text, media_type=CONTENT_TYPE)
 
 

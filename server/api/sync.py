@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import msgspec
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sse_starlette.sse import EventSourceResponse
@@ -91,14 +91,38 @@ def _idle(page: dict[str, Any]) -> bool:
     return all(s["mode"] == "log" and not s["changes"] and not s["has_more"] for s in page["scopes"].values())
 
 
+async def _client_gone(request: Request) -> None:
+    """Return when the client hangs up (the body was read: the next message is the disconnect)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _wait_for_change(request: Request, state: AppState, head: int, wait_ms: int) -> bool | None:
+    """The long-poll's wait: True when the head moved, False at the timeout, None when the client
+    hung up first (nobody is left to answer; the waiter is released at once, not after wait_ms)."""
+    waiter = asyncio.ensure_future(state.events.wait_for_head_above(head, wait_ms / 1000))
+    gone = asyncio.ensure_future(_client_gone(request))
+    try:
+        await asyncio.wait({waiter, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (waiter, gone):
+            task.cancel()
+        await asyncio.gather(waiter, gone, return_exceptions=True)
+    if waiter.cancelled() or waiter.exception() is not None:
+        return None
+    return waiter.result()
+
+
 @router.post("/pull", response_class=Response, responses={200: {"model": PullResponse}, **ERRORS})
-async def pull(req: PullRequest, user: CurrentUser, state: State) -> Response:
+async def pull(req: PullRequest, user: CurrentUser, state: State, request: Request) -> Response:
     """One page per requested scope; with `wait_ms`, waits for a change when there is nothing new."""
     _check_protocol(req.protocol)
     try:
         page = await run_in_threadpool(_pull_once, state, user, req)
         if req.wait_ms and _idle(page):
-            moved = await state.events.wait_for_head_above(int(page["head"]), req.wait_ms / 1000)
+            moved = await _wait_for_change(request, state, int(page["head"]), req.wait_ms)
+            if moved is None:
+                return Response(status_code=499)  # nobody reads it: the client closed the connection
             if moved:
                 page = await run_in_threadpool(_pull_once, state, user, req)
     except EpochReset as exc:

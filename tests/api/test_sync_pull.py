@@ -1,6 +1,9 @@
 """Pull over real HTTP: snapshot then log, resumable priming, reset, epoch changes, isolation."""
 
+import json
+import socket
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -242,3 +245,42 @@ def test_bad_pull_input_is_refused_clearly(world: World) -> None:
     assert (
         httpx.post(world.url + "/api/v1/sync/pull", json={"client_id": "x", "scopes": {}}).status_code == 401
     )
+
+
+def _waiting_polls(url: str) -> float:
+    text = httpx.get(f"{url}/metrics").text
+    [line] = [x for x in text.splitlines() if x.startswith("liaison_long_polls_waiting ")]
+    return float(line.split()[1])
+
+
+def test_a_long_poll_whose_client_hung_up_stops_waiting(world: World) -> None:
+    """A client that gives up on a long-poll (closes the socket) frees its waiter at once, not
+    after wait_ms: a crowd of abandoned polls must not pile up on the server."""
+    scope = f"territory:{world.territory['north']}"
+    m = world.mirror("rep", scope)
+    m.pull_all()
+    body = json.dumps(
+        {
+            "client_id": m.client_id,
+            "protocol": 1,
+            "epoch": m.epoch,
+            "scopes": dict(m.cursors),
+            "wait_ms": 30_000,
+        }
+    ).encode()
+    host, port = world.url.removeprefix("http://").split(":")
+    request = (
+        f"POST /api/v1/sync/pull HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Authorization: {m.http.headers['Authorization']}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    tick = threading.Event()  # never set: a bounded pause between looks at the gauge
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(request)
+        deadline = time.monotonic() + 20
+        while _waiting_polls(world.url) != 1:
+            assert time.monotonic() < deadline, "the long-poll never started waiting"
+            tick.wait(0.02)
+    deadline = time.monotonic() + 10  # far below wait_ms (30 s)
+    while _waiting_polls(world.url) != 0:
+        assert time.monotonic() < deadline, "the abandoned long-poll is still waiting"
+        tick.wait(0.02)
