@@ -308,7 +308,9 @@ class ApiClient:
 
     def push(self, request: PushRequest) -> PushResponse:
         """Push mutations; retried when safe (a mutation id seen before returns its stored result)."""
-        answer = self._call("POST", PUSH, content=request.model_dump_json().encode(), retry=True)
+        answer = self._call(
+            "POST", PUSH, content=request.model_dump_json().encode(), retry=True, crash_point="mid_push_request"
+        )
         return _decode(PushResponse, answer)
 
     def scope_checksum(self, scope: str, client_id: str | None = None) -> ScopeChecksum:
@@ -415,8 +417,10 @@ class ApiClient:
         refresh_on_401: bool = True,
         cap: int | None = None,
         timeout: httpx.Timeout | None = None,
+        crash_point: str | None = None,
     ) -> Answer:
-        """Send, with one refresh on 401 and (when `retry`) backoff; a 2xx JSON answer or a typed error."""
+        """Send, with one refresh on 401 and (when `retry`) backoff; a 2xx JSON answer or a typed error.
+        `crash_point`: hit halfway through sending the body (the reliability tests' mid-request kill)."""
         limit = self.config.max_body_bytes if cap is None else cap
         attempt = 0
         refreshed = False
@@ -438,6 +442,7 @@ class ApiClient:
                     params=params,
                     headers=sent_headers,
                     timeout=timeout,
+                    crash_point=crash_point,
                 )
                 if answer.ok:
                     if answer.media_type != "application/json":

@@ -18,7 +18,7 @@ import ssl
 import sys
 import threading
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -28,6 +28,7 @@ import httpcore
 import httpx
 
 from desktop import __version__
+from desktop.services import crashpoints
 from desktop.services.api_errors import (
     ApiError,
     BadResponse,
@@ -148,6 +149,14 @@ def read_capped(response: httpx.Response, cap: int) -> bytes:
     return bytes(buffer)
 
 
+def _halves(content: bytes, crash_point: str) -> Iterator[bytes]:
+    """The body in two writes with the crash point between them (a process killed mid-request)."""
+    middle = len(content) // 2
+    yield content[:middle]
+    crashpoints.hit(crash_point)
+    yield content[middle:]
+
+
 class Exchange:
     """One request, one capped answer; httpx failures become typed errors."""
 
@@ -164,11 +173,17 @@ class Exchange:
         params: Mapping[str, str | int] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,
+        crash_point: str | None = None,
     ) -> Answer:
+        """`crash_point`: a crash point (`crashpoints.py`) hit after half the body went out."""
+        body: bytes | Iterator[bytes] | None = content
+        if content is not None and crash_point is not None and crashpoints.armed(crash_point):
+            headers = {**(headers or {}), "Content-Length": str(len(content))}
+            body = _halves(content, crash_point)
         request = self.http.build_request(
             method,
             path,
-            content=content,
+            content=body,
             params=params,
             headers=headers,
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,

@@ -15,6 +15,11 @@ EXIT_CODE = 137
 _hits: dict[str, int] = {}
 
 
+def armed(name: str) -> bool:
+    """Whether `name` is the point the environment arms (a caller may take a slower path then)."""
+    return os.environ.get(ENV_NAME) == name
+
+
 def hit(name: str) -> None:
     """Exit at once (no cleanup, no flush of anything but stdio) if `name` is the armed point."""
     if os.environ.get(ENV_NAME) != name:
