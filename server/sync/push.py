@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from server import crashpoints
 from server.auth.principal import Principal
 from server.db import tables as t
 from server.db.engine import Database
@@ -191,5 +192,6 @@ def serve_push(db: Database, user: Principal, req: PushRequest, region: str) -> 
             if not results:
                 raise Unavailable(str(exc.orig)[:200]) from exc
             break
+        crashpoints.hit("after_mutation_commit")  # reliability tests only: a no-op unless armed
         processed_through = m.client_seq
     return {"results": results, "processed_through": processed_through}
