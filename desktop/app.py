@@ -1,26 +1,52 @@
-"""Composition root: arguments, settings, services, the main window. Nothing else lives here."""
+"""Composition root: arguments, settings, services, the main window. Nothing else lives here.
+
+`main()` parses the command line, takes the profile's lock, starts the demo server for `--demo`,
+and hands over to `Shell`, which wires one session: sign-in (restored from the keyring, automatic
+for the demo, or the dialog) → the profile's cache, the task runner, the change hub, the sync
+bridge → the main window. `liaison sync …` runs headless and never imports Qt.
+"""
 
 import argparse
 import logging
 import os
+import random
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from desktop import __version__
+from desktop.services.redact import install_on
 from desktop.services.settings import Paths, resolve_paths
 
 if TYPE_CHECKING:
-    from desktop.views.main_window import MainWindow
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
 
-DEFAULT_SERVER = "http://127.0.0.1:8765"
+    from desktop.services.demo_server import DemoServer
+    from desktop.services.session import Session, SignInRequest
+    from desktop.services.store import Changed
+    from desktop.services.sync import SyncEngine
+    from desktop.services.sync_status import Rejection, SyncStatus
+    from desktop.views.context import ViewContext
+    from desktop.views.dialogs.signin import SignInDialog
+    from desktop.views.main_window import MainWindow
+    from desktop.views.sync_bridge import SyncBridge
+
+DEFAULT_SERVER: Final = "http://127.0.0.1:8765"
+SERVER_KEY: Final = "session/server"
+USERNAME_KEY: Final = "session/username"
+UI_SETTINGS: Final = "ui.ini"
+EXIT_SETUP: Final = 2
 log = logging.getLogger("desktop")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="liaison", description="Liaison Desk, the contact-centre desktop.")
-    parser.add_argument("--server", default=DEFAULT_SERVER, metavar="URL", help="central CRM API base URL")
+    parser.add_argument("--server", default=None, metavar="URL", help="central CRM API base URL")
     parser.add_argument("--username", default=None, metavar="U", help="user to sign in as")
     parser.add_argument(
         "--profile",
@@ -30,21 +56,289 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="keep every file under DIR (data, cache, logs)",
     )
     parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start a seeded demo server on a free loopback port and sign in as 'agent'",
+    )
+    parser.add_argument("--open-customer", default=None, metavar="ID", help="open this customer's tab")
+    parser.add_argument(
         "--screenshot",
         type=Path,
         default=None,
         metavar="FILE",
-        help="render the main window offscreen to a PNG file and exit",
+        help="render the main window offscreen once the first customer is shown, write a PNG, exit",
     )
+    parser.add_argument("--theme", choices=("light", "dark"), default=None, help="colour theme")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
 
 
-def _setup_logging(paths: Paths) -> None:
+def _setup_logging(paths: Paths) -> Path:
+    target = paths.log_dir / "desktop.log"
     logging.basicConfig(
-        filename=paths.log_dir / "desktop.log",
+        filename=target,
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # httpx logs every request URL at INFO, and a lookup's URL carries a phone number or an email
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # the second line of defence: whatever a library logs, secrets are blanked in the file
+    install_on(*logging.getLogger().handlers)
+    return target
+
+
+@dataclass
+class ShellOptions:
+    """What the command line asks of the window (the parts of it past start-up)."""
+
+    server_url: str
+    username: str | None
+    open_customer: str | None = None
+    screenshot: Path | None = None
+    #: sign in with this request at once (the demo), without the dialog
+    auto_sign_in: "SignInRequest | None" = None
+    #: a plain, unencrypted cache with no keyring entry (the throwaway demo profile)
+    encrypted_cache: bool = True
+    #: open the demo's busiest customer once the first sync is done, if no tab is open
+    open_demo_customer: bool = False
+    #: the sync engine's random source (tests make its backoff short and deterministic)
+    engine_rng: random.Random | None = None
+
+
+class Shell:
+    """One run of the desktop: the sign-in, then the session's services and the main window."""
+
+    def __init__(
+        self, app: "QApplication", paths: Paths, settings: "QSettings", options: ShellOptions
+    ) -> None:
+        from desktop.views.tasks import TaskRunner
+
+        self.app = app
+        self.paths = paths
+        self.settings = settings
+        self.options = options
+        self.log_path = paths.log_dir / "desktop.log"
+        #: sign-in work only (no cache is open yet)
+        self.sign_in_tasks = TaskRunner(None)
+        self.session: Session | None = None
+        self.tasks: TaskRunner | None = None
+        self.bridge: SyncBridge | None = None
+        self.window: MainWindow | None = None
+        self.dialog: SignInDialog | None = None
+        self.exit_code = 0
+        self._waiting_first_sync = False
+
+    # -- sign-in ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Sign in (demo request, else the kept sign-in, else the dialog)."""
+        from desktop.services.session import SignInRequest
+
+        options = self.options
+        if options.auto_sign_in is not None:
+            self._run_sign_in(options.auto_sign_in)
+        elif options.username:
+            self._run_sign_in(SignInRequest(options.server_url, options.username, None))
+        else:
+            self._no_session(None)
+
+    def _open(self, request: "SignInRequest") -> "Session":
+        from desktop.services.session import open_session
+
+        return open_session(self.paths, request, encrypted=self.options.encrypted_cache)
+
+    def _run_sign_in(self, request: "SignInRequest") -> None:
+        self.sign_in_tasks.network(lambda: self._open(request), done=self.signed_in, failed=self._no_session)
+
+    def _no_session(self, failure: BaseException | None) -> None:
+        """The automatic sign-in failed (or there was none): the dialog, or for a screenshot the
+        window as it is without a session."""
+        from PySide6.QtCore import Qt
+
+        from desktop.views.dialogs.signin import SignInDialog, failure_text
+
+        if failure is not None:
+            log.info("automatic sign-in failed: %s", type(failure).__name__)
+        if self.options.screenshot is not None:
+            self._show_window(None)
+            self._capture()
+            return
+        dialog = SignInDialog(
+            self.sign_in_tasks,
+            self._open,
+            server_url=self.options.server_url,
+            username=self.options.username or "",
+        )
+        if failure is not None:
+            dialog.show_message(failure_text(failure, self.options.server_url))
+        dialog.signedIn.connect(self.signed_in)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialog = dialog
+        dialog.show()
+
+    # -- the session -----------------------------------------------------------------------------
+
+    def signed_in(self, session: "Session") -> None:
+        """Build the session's services and the window, then start syncing."""
+        from desktop.services.sync import SyncEngine
+        from desktop.views.context import ChangeHub, ViewContext
+        from desktop.views.sync_bridge import SyncBridge
+        from desktop.views.tasks import TaskRunner
+
+        if self.session is not None:
+            return
+        self.session = session
+        request = session.request
+        self.settings.setValue(SERVER_KEY, request.server_url)
+        self.settings.setValue(USERNAME_KEY, request.username)
+        log.info("session opened user=%s online=%s", request.username, session.online)
+        self.tasks = TaskRunner(session.cache.writer)
+        hub = ChangeHub()
+
+        def make_engine(
+            on_status: "Callable[[SyncStatus], None]",
+            on_changed: "Callable[[Changed], None]",
+            on_rejected: "Callable[[Rejection], None]",
+        ) -> "SyncEngine":
+            return SyncEngine(
+                session.cache,
+                session.api,
+                rng=self.options.engine_rng,
+                on_status=on_status,
+                on_changed=on_changed,
+                on_rejected=on_rejected,
+            )
+
+        bridge = SyncBridge(make_engine, runner=session.run_sync)
+        self.bridge = bridge
+        ctx = ViewContext(
+            cache=session.cache,
+            tasks=self.tasks,
+            hub=hub,
+            request_sync=bridge.request_sync,
+            user=session.user,
+            api=session.api,
+            settings=self.settings,
+        )
+        window = self._show_window(ctx)
+        bridge.status_changed.connect(window.show_status)
+        bridge.status_changed.connect(self._on_status)
+        bridge.changed.connect(hub.publish)
+        bridge.rejected.connect(window.show_rejection)
+        window.show_notice(self._notice(session))
+        self._waiting_first_sync = session.online
+        if self.options.open_customer:
+            if session.online and self.options.screenshot is not None:
+                pass  # opened after the first sync, so the screenshot shows the customer's data
+            else:
+                window.open_customer(self.options.open_customer)
+        bridge.start()
+        if self.options.screenshot is not None and not self._waiting_first_sync:
+            self._capture()
+
+    def _notice(self, session: "Session") -> str | None:
+        from desktop.views.i18n import tr
+
+        if not session.online:
+            return tr(
+                "The server cannot be reached ({reason}): working offline from this computer's copy. "
+                "Your changes are kept and sent when the server is back."
+            ).format(reason=session.notice or tr("no answer"))
+        return session.notice
+
+    def _show_window(self, ctx: "ViewContext | None") -> "MainWindow":
+        from desktop.views.main_window import MainWindow
+
+        window = MainWindow(
+            self.options.server_url if self.session is None else self.session.request.server_url,
+            self.options.username if self.session is None else self.session.request.username,
+            ctx=ctx,
+            settings=self.settings,
+            log_path=self.log_path,
+        )
+        self.window = window
+        window.restore_ui()
+        window.show()
+        return window
+
+    def _on_status(self, status: "SyncStatus") -> None:
+        if not self._waiting_first_sync or status.state in ("syncing", "priming"):
+            return
+        self._waiting_first_sync = False
+        window, session = self.window, self.session
+        if window is None or session is None:
+            return
+        customer_id = self.options.open_customer
+        if (
+            customer_id is None
+            and self.options.open_demo_customer
+            and window.tabs
+            and not window.tabs.count()
+        ):
+            from desktop.services.demo_server import busiest_customer
+
+            customer_id = busiest_customer(session.cache)
+        if customer_id is not None:
+            window.open_customer(customer_id)
+        if self.options.screenshot is not None:
+            self._capture()
+
+    # -- screenshot and shutdown -----------------------------------------------------------------
+
+    def _capture(self) -> None:
+        """Write the window to the screenshot file on the next turn of the loop, then quit."""
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self._write_screenshot)
+
+    def _write_screenshot(self) -> None:
+        window, target = self.window, self.options.screenshot
+        if window is None or target is None:
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if window.grab().save(str(target), "PNG"):
+            log.info("screenshot written to %s", target)
+        else:
+            sys.stderr.write(f"liaison: could not write screenshot to {target}\n")
+            self.exit_code = 1
+        window.close()
+        self.app.quit()
+
+    def shutdown(self) -> None:
+        """Stop syncing, finish queued writes, close the cache (after the event loop ended)."""
+        if self.window is not None:
+            self.window.save_ui()
+        if self.bridge is not None:
+            self.bridge.stop()
+        if self.tasks is not None:
+            self.tasks.shutdown()
+        self.sign_in_tasks.shutdown()
+        if self.session is not None:
+            self.session.close()
+        self.settings.sync()
+
+
+def _options(args: argparse.Namespace, settings: "QSettings", demo: "DemoServer | None") -> ShellOptions:
+    from desktop.services.demo_server import DEMO_PASSWORD, DEMO_USERNAME
+    from desktop.services.session import SignInRequest
+
+    if demo is not None:
+        return ShellOptions(
+            server_url=demo.url,
+            username=DEMO_USERNAME,
+            open_customer=args.open_customer,
+            screenshot=args.screenshot,
+            auto_sign_in=SignInRequest(demo.url, DEMO_USERNAME, DEMO_PASSWORD),
+            encrypted_cache=False,
+            open_demo_customer=True,
+        )
+    saved_server = settings.value(SERVER_KEY)
+    saved_user = settings.value(USERNAME_KEY)
+    return ShellOptions(
+        server_url=args.server or (saved_server if isinstance(saved_server, str) else DEFAULT_SERVER),
+        username=args.username or (saved_user if isinstance(saved_user, str) else None),
+        open_customer=args.open_customer,
+        screenshot=args.screenshot,
     )
 
 
@@ -55,40 +349,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.cli_sync import main as sync_main
 
         return sync_main(arguments[1:])
-    # Qt is imported only on the windowed path
-    from PySide6.QtWidgets import QApplication
-
-    from desktop.views.interrupt import quit_on_signals
-    from desktop.views.main_window import MainWindow
-
     args = parse_args(arguments)
     if args.screenshot is not None:
         # the platform plugin is chosen when the QApplication is created
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    paths = resolve_paths(args.profile).ensure()
-    _setup_logging(paths)
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName("Liaison Desk")
-    app.setApplicationVersion(__version__)
-    window = MainWindow(args.server, args.username)
-    quit_on_signals(app)
-    log.info("started version=%s server=%s user=%s", __version__, args.server, args.username)
-    if args.screenshot is not None:
-        return _screenshot(window, args.screenshot)
-    window.show()
-    return app.exec()
+    throwaway: Path | None = None
+    if args.demo and args.profile is None:
+        throwaway = Path(tempfile.mkdtemp(prefix="liaison-demo-profile-"))
+    try:
+        return _run(args, resolve_paths(args.profile or throwaway).ensure())
+    finally:
+        if throwaway is not None:
+            shutil.rmtree(throwaway, ignore_errors=True)
 
 
-def _screenshot(window: "MainWindow", target: Path) -> int:
+def _run(args: argparse.Namespace, paths: Paths) -> int:
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    window.show()
-    QApplication.processEvents()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    saved = window.grab().save(str(target), "PNG")
-    window.close()
-    if not saved:
-        sys.stderr.write(f"liaison: could not write screenshot to {target}\n")
-        return 1
-    log.info("screenshot written to %s", target)
-    return 0
+    from desktop.services.demo_server import DemoServer
+    from desktop.services.profile_lock import ProfileBusy, ProfileLock
+    from desktop.views.interrupt import quit_on_signals
+    from desktop.views.main_window import THEME_KEY
+    from desktop.views.theme import apply_theme
+
+    log_path = _setup_logging(paths)
+    lock = ProfileLock(paths.data_dir)
+    try:
+        lock.acquire()
+    except ProfileBusy as exc:
+        sys.stderr.write(f"liaison: {exc}\n")
+        return EXIT_SETUP
+    demo: DemoServer | None = None
+    try:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName("Liaison Desk")
+        app.setApplicationVersion(__version__)
+        settings = QSettings(str(paths.data_dir / UI_SETTINGS), QSettings.Format.IniFormat)
+        saved_theme = settings.value(THEME_KEY)
+        apply_theme(app, args.theme or (saved_theme if saved_theme in ("light", "dark") else "light"))
+        quit_on_signals(app)
+        if args.demo:
+            sys.stderr.write("liaison: seeding and starting the demo server (this takes a little while)…\n")
+            demo = DemoServer(log_file=paths.log_dir / "demo-server.log").start()
+        options = _options(args, settings, demo)
+        log.info("started version=%s server=%s user=%s", __version__, options.server_url, options.username)
+        log.info("log file %s", log_path)
+        shell = Shell(app, paths, settings, options)
+        shell.start()
+        code = app.exec()
+        shell.shutdown()
+        return code or shell.exit_code
+    finally:
+        if demo is not None:
+            demo.stop()
+        lock.release()

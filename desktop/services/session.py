@@ -1,0 +1,220 @@
+"""A signed-in (or offline) session of the desktop: the profile's cache, the API client, the user.
+
+Qt-free; the GUI runs `open_session` on its network lane. Three ways in:
+- **sign in** with a password (`SignInRequest.password`), "keep me signed in" putting the refresh
+  token in the OS keyring (never the password: it is only held in memory, see below);
+- **restore** a kept sign-in from the keyring (`password=None`);
+- **offline**: when the server cannot be reached and the profile already has a cache, the session
+  opens on the cache alone and says why (`Session.notice`). `reconnect()` signs in once the server
+  is back; `run_sync` does that before it hands over to the sync engine.
+
+The cache is the profile's encrypted file, its key in the keyring exactly as `liaison sync` keeps
+it (`desktop.cli_sync.cache_key`), so the window and the headless command share one cache.
+An offline start without a kept sign-in holds the password in this object's memory until the first
+successful sign-in, then drops it: the alternative, asking again, would interrupt the agent when
+the network returns.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Final, Literal
+
+import keyring.backend
+
+from desktop.cli_sync import CACHE_FILE, SetupError, cache_key
+from desktop.services.api import ApiClient
+from desktop.services.api_errors import ApiError, NotAuthenticated, ServerError, TransportError, Unavailable
+from desktop.services.api_http import ApiConfig
+from desktop.services.credentials import Credentials, KeyringUnavailable
+from desktop.services.settings import Paths
+from desktop.services.store import Cache, CacheError, StartupReport, open_cache
+from desktop.services.sync import SyncEngine
+from wire.auth import UserInfo
+
+log = logging.getLogger(__name__)
+
+DEVICE_NAME: Final = "Liaison Desk"
+#: waits between sign-in attempts while the server is unreachable (seconds; capped)
+RECONNECT_BASE_S: Final = 2.0
+RECONNECT_CAP_S: Final = 60.0
+
+#: why a sign-in failed, for the dialog to word it: bad credentials, a saved sign-in that is gone,
+#: the server unreachable with no cache to fall back on, the keyring or the cache, or the server
+FailureKind = Literal["credentials", "expired", "unreachable", "keyring", "cache", "server"]
+
+#: errors that mean "the server is not there right now", not "you may not sign in"
+_UNREACHABLE = (TransportError, Unavailable, ServerError)
+
+
+class SignInFailed(Exception):
+    """The session could not be opened; `kind` says why, `detail` is the underlying message."""
+
+    def __init__(self, kind: FailureKind, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind: FailureKind = kind
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class SignInRequest:
+    server_url: str
+    username: str
+    #: None: restore the sign-in kept in the keyring
+    password: str | None = field(default=None, repr=False)
+    keep_signed_in: bool = False
+
+
+@dataclass
+class Session:
+    """An open session. `user` is None while offline and not yet signed in."""
+
+    paths: Paths
+    #: what was asked, without the password
+    request: SignInRequest
+    cache: Cache
+    api: ApiClient
+    user: UserInfo | None
+    #: why the session is offline or what the keyring could not do, for the user; None when all is well
+    notice: str | None = None
+    startup: StartupReport | None = None
+    _password: str | None = field(default=None, repr=False)
+
+    @property
+    def online(self) -> bool:
+        return self.api.signed_in
+
+    @property
+    def cache_path(self) -> Path:
+        return self.cache.path
+
+    def reconnect(self) -> UserInfo:
+        """Sign in now (the kept sign-in, else the password held since an offline start).
+
+        Raises `SignInFailed` ("credentials"/"expired") when the server refuses, or the `ApiError`
+        of an unreachable server (try again later)."""
+        request = self.request
+        try:
+            if self._password is not None:
+                user = self.api.login(
+                    request.username,
+                    self._password,
+                    device_name=DEVICE_NAME,
+                    keep_signed_in=request.keep_signed_in,
+                )
+            else:
+                user = self.api.resume(request.username)
+        except NotAuthenticated as exc:
+            kind: FailureKind = "credentials" if self._password is not None else "expired"
+            self._password = None
+            raise SignInFailed(kind, exc.message) from None
+        except KeyringUnavailable as exc:
+            raise SignInFailed("keyring", exc.message) from None
+        self._password = None
+        self.user = user
+        self.notice = self.api.keyring_error.message if self.api.keyring_error is not None else None
+        log.info("signed in again as %s after an offline start", request.username)
+        return user
+
+    def run_sync(
+        self,
+        engine: SyncEngine,
+        stop: threading.Event,
+        *,
+        wait: Callable[[float], None] | None = None,
+    ) -> None:
+        """Sign in first if the session started offline (retrying with capped doubling waits), then
+        `engine.run_forever(stop)`. Returns when `stop` is set, or when the server refuses the sign-in
+        (the status says so)."""
+        pause = wait if wait is not None else stop.wait
+        failures = 0
+        while not self.online and not stop.is_set():
+            try:
+                self.reconnect()
+            except SignInFailed as failed:
+                log.warning("cannot sign in again (%s): sync stopped", failed.kind)
+                engine.board.update(state="error", last_error=failed.detail)
+                return
+            except ApiError as error:
+                failures += 1
+                engine.board.update(state="offline", last_error=error.message)
+                pause(min(RECONNECT_CAP_S, RECONNECT_BASE_S * 2.0 ** (failures - 1)))
+        if not stop.is_set():
+            engine.run_forever(stop)
+
+    def close(self) -> None:
+        """Close the API client and the cache (idempotent)."""
+        self._password = None
+        self.api.close()
+        self.cache.close()
+
+
+def cache_file(paths: Paths) -> Path:
+    return paths.data_dir / CACHE_FILE
+
+
+def _open_cache(paths: Paths, *, encrypted: bool) -> tuple[Cache, StartupReport]:
+    try:
+        key = cache_key(paths.data_dir.parent, create=True) if encrypted else None
+        cache, report = open_cache(cache_file(paths), key)
+    except SetupError as exc:
+        raise SignInFailed("keyring", str(exc)) from None
+    except CacheError as exc:
+        raise SignInFailed("cache", str(exc)) from None
+    if report.outcome != "opened":
+        log.info("%s", report.message())
+    return cache, report
+
+
+def _sign_in(api: ApiClient, request: SignInRequest) -> UserInfo:
+    if request.password is None:
+        return api.resume(request.username)
+    return api.login(
+        request.username, request.password, device_name=DEVICE_NAME, keep_signed_in=request.keep_signed_in
+    )
+
+
+def open_session(
+    paths: Paths,
+    request: SignInRequest,
+    *,
+    encrypted: bool = True,
+    keyring_backend: keyring.backend.KeyringBackend | None = None,
+    api_config: ApiConfig | None = None,
+) -> Session:
+    """Sign in (or restore the kept sign-in) and open the profile's cache; offline from the cache
+    when the server cannot be reached. Raises `SignInFailed`.
+
+    `encrypted=False` keeps a plain SQLite cache and no cache key (the throwaway demo profile)."""
+    credentials = Credentials(request.server_url, keyring_backend)
+    api = ApiClient(api_config or ApiConfig(base_url=request.server_url), credentials)
+    user: UserInfo | None = None
+    notice: str | None = None
+    try:
+        try:
+            user = _sign_in(api, request)
+            if api.keyring_error is not None:
+                notice = api.keyring_error.message
+        except NotAuthenticated as exc:
+            raise SignInFailed(
+                "credentials" if request.password is not None else "expired", exc.message
+            ) from None
+        except KeyringUnavailable as exc:
+            raise SignInFailed("keyring", exc.message) from None
+        except _UNREACHABLE as exc:
+            if not cache_file(paths).exists():
+                raise SignInFailed("unreachable", exc.message) from None
+            log.info("server unreachable (%s): starting offline from the cache", type(exc).__name__)
+            notice = exc.message
+        except ApiError as exc:
+            raise SignInFailed("server", exc.message) from None
+        cache, report = _open_cache(paths, encrypted=encrypted)
+    except BaseException:
+        api.close()
+        raise
+    password = request.password if user is None else None
+    # the session keeps the request without the password: only `_password` may hold it, until used
+    kept = replace(request, password=None)
+    return Session(paths, kept, cache, api, user, notice, report, _password=password)

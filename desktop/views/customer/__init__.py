@@ -1,0 +1,1 @@
+"""The unified customer screen: profile card, identities, contact points, timeline, cases, offers."""

@@ -1,0 +1,48 @@
+"""Warning banners and section titles shared by the customer screen's panels.
+
+A banner takes the theme's `warning` (amber) or `danger` (red) colour with black or white text (see
+`sla.sla_colours`), set as the widget's own style sheet so the application style sheet cannot
+override it; everything else takes the palette's colours.
+"""
+
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel, QWidget
+
+from desktop.views.customer.sla import SlaState, sla_colours
+
+
+def banner(text: str, level: SlaState, parent: QWidget) -> QLabel:
+    """A bold, full-width label on a warning background ("near": amber, "breached": red)."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setMargin(6)
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    colours = sla_colours(level)
+    if colours is not None:
+        background, text_colour = colours
+        label.setStyleSheet(
+            f"QLabel {{ background-color: {background.name()}; color: {text_colour.name()}; "
+            "border-radius: 4px; font-weight: bold; }"
+        )
+    label.setAccessibleName(text)
+    return label
+
+
+def section_title(text: str, parent: QWidget) -> QLabel:
+    """A panel's title: the palette's text, bold and a little larger."""
+    label = QLabel(text, parent)
+    label.setObjectName("sectionTitle")
+    size = max(label.font().pointSizeF(), 9.0) * 1.2
+    label.setStyleSheet(f"QLabel {{ font-size: {size:.0f}pt; font-weight: bold; }}")
+    return label
+
+
+def mute(label: QLabel) -> QLabel:
+    """Secondary text: the palette's placeholder colour (and the theme's `muted` style)."""
+    label.setObjectName("muted")
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, palette.color(QPalette.ColorRole.PlaceholderText))
+    label.setPalette(palette)
+    return label

@@ -1,0 +1,249 @@
+"""The customer tabs: several customers open at once, one screen per tab, reopened on restart.
+
+The customer screen (`desktop.views.customer.screen.CustomerScreen`) is imported lazily, when the
+first tab opens: it is the heaviest part of the window and the shell must start without it. While
+that module does not exist (it is built separately) a tab shows `CustomerSummary`, the customer's
+name from the cache, so the shell stays usable and testable on its own.
+
+The shell's customer actions (new note, new case, log interaction) go to the current screen:
+`focus_note()`, `open_new_case()`, `open_log_interaction()` (the customer screen's methods).
+"""
+
+import importlib
+import logging
+from typing import Final, Protocol, cast
+
+from PySide6.QtCore import QSettings, QSize, Signal
+from PySide6.QtWidgets import QLabel, QTabBar, QTabWidget, QToolButton, QVBoxLayout, QWidget
+
+from desktop.services.store import Changed, customer
+from desktop.views.context import ViewContext
+from desktop.views.i18n import tr
+from desktop.views.icons import icon
+
+log = logging.getLogger(__name__)
+
+SCREEN_MODULE: Final = "desktop.views.customer.screen"
+OPEN_KEY: Final = "tabs/open"
+CURRENT_KEY: Final = "tabs/current"
+#: customer actions the shell's shortcuts send to the current screen → the screen's method for each
+ACTIONS: Final = {
+    "new_note": "focus_note",
+    "new_case": "open_new_case",
+    "log_interaction": "open_log_interaction",
+}
+
+
+class ScreenFactory(Protocol):
+    def __call__(self, ctx: ViewContext, customer_id: str, parent: QWidget | None = None) -> QWidget: ...
+
+
+class CustomerSummary(QWidget):
+    """A customer's name and organisation from the cache: the tab's content without the full screen."""
+
+    titleChanged = Signal(str)  # noqa: N815 - the customer screen's signal name
+
+    def __init__(self, ctx: ViewContext, customer_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._ctx = ctx
+        self._customer_id = customer_id
+        self._title = customer_id
+        self.setAccessibleName(tr("Customer"))
+        self.heading = QLabel(self)
+        self.heading.setObjectName("placeholderTitle")
+        self.heading.setAccessibleName(tr("Customer name"))
+        self.detail = QLabel(self)
+        self.detail.setObjectName("muted")
+        self.detail.setAccessibleName(tr("Customer details"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.detail)
+        layout.addStretch(1)
+        ctx.hub.changed.connect(self._on_changed)
+        self.reload()
+
+    @property
+    def customer_id(self) -> str:
+        return self._customer_id
+
+    def title(self) -> str:
+        return self._title
+
+    def reload(self) -> None:
+        with self._ctx.cache.read() as conn:
+            found = customer(conn, self._customer_id)
+        if found is None:
+            title = tr("Unknown customer")
+            detail = tr("This customer is not in the offline cache (yet).")
+        else:
+            values = found.customer.values
+            title = str(values.get("display_name") or tr("Unnamed customer"))
+            organisation = values.get("organisation") or values.get("organization") or ""
+            detail = str(organisation)
+        self.heading.setText(title)
+        self.detail.setText(detail)
+        if title != self._title:
+            self._title = title
+            self.titleChanged.emit(title)
+
+    def _on_changed(self, changed: Changed) -> None:
+        if self._customer_id in changed.ids("customer"):
+            self.reload()
+
+
+def screen_factory() -> ScreenFactory:
+    """The customer screen class, or `CustomerSummary` while that module does not exist."""
+    try:
+        module = importlib.import_module(SCREEN_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != SCREEN_MODULE:
+            raise  # the screen exists but something it imports is missing: a real fault
+        log.info("no customer screen module: tabs show the customer summary")
+        return CustomerSummary
+    return cast(ScreenFactory, module.CustomerScreen)
+
+
+class CustomerTabs(QTabWidget):
+    """One tab per open customer; opening an open customer switches to its tab."""
+
+    #: the ids of the open customers changed (opened, closed, moved)
+    customersChanged = Signal()  # noqa: N815 - Qt's naming, as the other signals of the views
+    #: a screen's message for the status bar (an edit refused or failed)
+    problem = Signal(str)
+
+    def __init__(
+        self, ctx: ViewContext, parent: QWidget | None = None, factory: ScreenFactory | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("customerTabs")
+        self.setAccessibleName(tr("Open customers"))
+        # our own close buttons (below): themed icon, an accessible name per customer
+        self.setTabsClosable(False)
+        self.setMovable(True)
+        self.setDocumentMode(True)
+        self.setUsesScrollButtons(True)
+        self._ctx = ctx
+        self._factory = factory
+        self.tabBar().tabMoved.connect(lambda _a, _b: self.customersChanged.emit())
+
+    def _screen_factory(self) -> ScreenFactory:
+        if self._factory is None:
+            self._factory = screen_factory()
+        return self._factory
+
+    def customer_ids(self) -> list[str]:
+        return [self._customer_id(i) for i in range(self.count())]
+
+    def _screen(self, index: int) -> QWidget:
+        screen = self.widget(index)
+        if screen is None:
+            raise IndexError(index)
+        return screen
+
+    def _customer_id(self, index: int) -> str:
+        return str(self._screen(index).property("customerId"))
+
+    def index_of(self, customer_id: str) -> int:
+        for index in range(self.count()):
+            if self._customer_id(index) == customer_id:
+                return index
+        return -1
+
+    def current_screen(self) -> QWidget | None:
+        return self.currentWidget()
+
+    def open_customer(self, customer_id: str) -> QWidget:
+        """Show `customer_id`'s tab, opening it if needed; returns its screen."""
+        index = self.index_of(customer_id)
+        if index >= 0:
+            self.setCurrentIndex(index)
+            return self._screen(index)
+        screen = self._screen_factory()(self._ctx, customer_id, self)
+        screen.setProperty("customerId", customer_id)
+        title = str(screen.title()) if hasattr(screen, "title") else customer_id
+        index = self.addTab(screen, icon("customer"), title)
+        self.setTabToolTip(index, title)
+        self.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, self._close_button(screen, title))
+        signal = getattr(screen, "titleChanged", None)
+        if signal is not None:
+            signal.connect(lambda text, s=screen: self._retitle(s, text))
+        problem = getattr(screen, "problem", None)
+        if problem is not None:
+            problem.connect(self.problem)
+        self.setCurrentIndex(index)
+        self.customersChanged.emit()
+        return screen
+
+    def _close_button(self, screen: QWidget, title: str) -> QToolButton:
+        button = QToolButton(self.tabBar())
+        button.setObjectName("closeTab")
+        button.setIcon(icon("close"))
+        button.setAutoRaise(True)
+        button.setIconSize(QSize(12, 12))
+        button.setAccessibleName(tr("Close {customer}").format(customer=title))
+        button.setToolTip(tr("Close (Ctrl+W)"))
+        button.clicked.connect(lambda _checked=False, s=screen: self.close_tab(self.indexOf(s)))
+        return button
+
+    def _retitle(self, screen: QWidget, text: str) -> None:
+        index = self.indexOf(screen)
+        if index >= 0:
+            self.setTabText(index, text)
+            self.setTabToolTip(index, text)
+            button = self.tabBar().tabButton(index, QTabBar.ButtonPosition.RightSide)
+            if button is not None:
+                button.setAccessibleName(tr("Close {customer}").format(customer=text))
+
+    def close_tab(self, index: int | None = None) -> None:
+        """Close the tab at `index` (default: the current one)."""
+        at = self.currentIndex() if index is None else index
+        if not 0 <= at < self.count():
+            return
+        screen = self._screen(at)
+        self.removeTab(at)
+        screen.deleteLater()
+        self.customersChanged.emit()
+
+    def next_tab(self) -> None:
+        if self.count():
+            self.setCurrentIndex((self.currentIndex() + 1) % self.count())
+
+    def previous_tab(self) -> None:
+        if self.count():
+            self.setCurrentIndex((self.currentIndex() - 1) % self.count())
+
+    def run_action(self, name: str) -> bool:
+        """Send a customer action to the current screen; False when no screen takes it."""
+        screen = self.currentWidget()
+        method = ACTIONS.get(name)
+        handler = getattr(screen, method, None) if screen is not None and method else None
+        if handler is None:
+            return False
+        handler()
+        return True
+
+    # -- state kept across restarts (UI state only: customer ids, never their data) ---------------
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue(OPEN_KEY, self.customer_ids())
+        settings.setValue(CURRENT_KEY, self.currentIndex())
+
+    def restore_state(self, settings: QSettings) -> None:
+        """Reopen the tabs of the last session, in order, with the same one current."""
+        stored = settings.value(OPEN_KEY, [])
+        if isinstance(stored, str):
+            ids = [stored]
+        elif isinstance(stored, list):
+            ids = [str(i) for i in stored]
+        else:
+            ids = []
+        for customer_id in ids:
+            if customer_id:
+                self.open_customer(customer_id)
+        current = settings.value(CURRENT_KEY, 0)
+        try:
+            index = int(cast(int, current))
+        except (TypeError, ValueError):
+            index = 0
+        if 0 <= index < self.count():
+            self.setCurrentIndex(index)
