@@ -14,9 +14,9 @@ batch got the same results (the stored ones), the change log applies each client
 the server's.
 
 Also here: the helpers that turn a pending outbox into push bodies (`pending_requests`,
-`outbox_edits`, `post`; scenarios 12 and 24 use them too), and a strict xfail for the other side of
-redelivery: an edit squashed into an entry whose push response was lost is answered from the
-dedupe table and lost.
+`outbox_edits`, `post`; scenarios 12 and 24 use them too), and the other side of redelivery: an
+edit made after a push whose response was lost gets an entry of its own (squashed into the sent
+one, it would be answered from the dedupe table and lost).
 """
 
 import queue
@@ -276,12 +276,6 @@ def test_redelivered_batches_apply_once_in_order(
         control.stop()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="desktop/services/store/edits.py squashes a later edit into an outbox entry that was "
-    "already sent (a push whose response was lost puts it back to `pending`): the re-delivery keeps "
-    "the mutation_id, the server answers it from the dedupe table, and the later edit is lost",
-)
 def test_edit_after_a_lost_push_response_is_not_squashed_away(
     e2e_server: E2EServer, client: ClientFactory, proxy: FaultProxy
 ) -> None:

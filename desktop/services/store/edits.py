@@ -2,13 +2,16 @@
 
 - update: the fields that really change, with their values before the edit as `base_values`; the
   server's copy of the row goes to `server_shadow` first if it is not there yet;
-- squash: when the record's newest outbox entry is still `pending` (a create or an update), the
-  edit is merged into it: same `mutation_id`, its first `base_values` kept, `new_values` merged.
-  `inflight` and `acked` entries are never touched; the edit gets an entry of its own;
+- squash: when the record's newest outbox entry is still `pending` (a create or an update) and
+  was never claimed for a push (`attempts` 0), the edit is merged into it: same `mutation_id`,
+  its first `base_values` kept, `new_values` merged. An entry a push may have carried (inflight,
+  acked, or pending again after a failed or interrupted push) is never touched: the server may
+  have applied it and would answer a changed payload under that id from its dedupe table, losing
+  the change; the edit gets an entry of its own;
 - create (mergeable) and append (append-only): a new row with a client-chosen id (`new_record_id`)
   at version 0 until the server sends it back;
-- delete: the row disappears; a record created here and never sent (its create still pending,
-  nothing depending on it) is simply dropped from the outbox;
+- delete: the row disappears; a record created here and never sent (no entry ever claimed for a
+  push, nothing depending on the create) is simply dropped from the outbox;
 - command: an outbox entry only (the server applies it).
 
 Entries made after a create of the same record depend on it (`depends_on`) unless told otherwise.
@@ -174,7 +177,9 @@ def _delete(
     if current is None:
         raise LocalEditError(f"The {entity.replace('_', ' ')} {row_id} is not in the cache (deleted?).")
     version, values = current
-    never_sent = bool(entries) and entries[0].op == "create" and all(e.state == "pending" for e in entries)
+    never_sent = (
+        bool(entries) and entries[0].op == "create" and not any(e.may_be_on_server for e in entries)
+    )
     if never_sent and dependants(conn, entries[0].mutation_id) == 0:
         delete_entries(conn, [e.client_seq for e in entries])
         delete_row(conn, entity, row_id, touched)
@@ -223,7 +228,9 @@ def edit_in(
     entries = entries_for(conn, entity, row_id)
     last = entries[-1] if entries else None
     squash = (
-        last if last is not None and last.state == "pending" and last.op in ("create", "update") else None
+        last
+        if last is not None and not last.may_be_on_server and last.op in ("create", "update")
+        else None
     )
     if depends_on is None:
         depends_on = next((e.mutation_id for e in entries if e.op in ("create", "append")), None)

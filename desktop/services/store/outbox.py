@@ -27,6 +27,14 @@ class OutboxEntry:
     depends_on: str | None
     state: str
     created_at_device: str | None
+    #: times the entry was claimed for a push; above 0 the server may hold this mutation id
+    attempts: int = 0
+
+    @property
+    def may_be_on_server(self) -> bool:
+        """Whether a push may have carried it: its payload is then fixed under its mutation id (a
+        change squashed into it would be answered from the server's dedupe table and lost)."""
+        return self.attempts > 0 or self.state != "pending"
 
     def mutation(self) -> Mutation:
         """The entry as the push request carries it."""
@@ -57,6 +65,7 @@ def entry_from_row(row: Any) -> OutboxEntry:
         depends_on=row.depends_on,
         state=str(row.state),
         created_at_device=row.created_at_device,
+        attempts=int(row.attempts or 0),
     )
 
 

@@ -89,6 +89,30 @@ def test_inflight_entries_are_never_touched(cache: Cache, change: ChangeFactory)
     assert entries[1]["mutation_id"] != entries[0]["mutation_id"]
 
 
+def test_an_entry_a_push_may_have_carried_is_never_squashed_or_dropped(
+    cache: Cache, change: ChangeFactory
+) -> None:
+    """Pending again after a push (response lost, or a crash): the server may hold its mutation id,
+    so a later edit gets an entry of its own, and deleting a create it carried is sent as a delete."""
+    _seed(cache, change)
+    apply_local_edit(cache.writer, "customer", "c1", "update", {"display_name": "One"})
+    apply_local_edit(cache.writer, "customer", "c9", "create", {"display_name": "New", "territory_id": "t1"})
+    with cache.writer.transaction() as conn:
+        conn.execute(outbox.update().values(attempts=1))  # claimed once, pending again
+    apply_local_edit(cache.writer, "customer", "c1", "update", {"display_name": "Two"})
+    apply_local_edit(cache.writer, "customer", "c9", "delete", {})
+    with cache.read() as conn:
+        entries = _outbox(conn)
+    assert [(e["entity_id"], e["op"]) for e in entries] == [
+        ("c1", "update"),
+        ("c9", "create"),
+        ("c1", "update"),
+        ("c9", "delete"),
+    ]
+    assert json.loads(entries[0]["new_values"]) == {"display_name": "One"}
+    assert json.loads(entries[2]["new_values"]) == {"display_name": "Two"}
+
+
 def test_create_then_update_squashes_into_the_create_and_delete_drops_it(cache: Cache) -> None:
     cid = new_record_id()
     apply_local_edit(
