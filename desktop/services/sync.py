@@ -8,8 +8,11 @@ headless (`liaison sync`). `run_once()` is one full cycle:
    (30 days) is queued again, the mirrors are reset (`store.reset_epoch`, the outbox kept), the
    queue is pushed and every scope primed again;
 3. acked entries that `client_acked_through` covers move to the acked log and their rows settle;
-4. scopes primed again after a reset are checked against the server's scope checksum; a mismatch
-   re-primes that scope once.
+4. the integrity check (SYNC.md §1): every scope not compared with the server since its last
+   snapshot (new, `mode: "reset"`, new epoch) or not for 24 h of the injected `wall_clock` is
+   compared with the server's scope checksum; only a scope that differs is re-primed, then compared
+   again. The time of the last check is kept per scope in the cache (`sync_scope.verified_at`), so
+   the daily rhythm survives restarts.
 
 `run_forever(stop_event)` (in `sync_live.py`) adds SSE pokes, safety pulls, backoff and the stall
 watchdog. Time comes from the injected `clock` (monotonic seconds) and waits go through `sleep`,
@@ -26,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from desktop.services.api import ApiClient
 from desktop.services.api_errors import ApiError, EpochReset, TransportError
 from desktop.services.store import Cache, Changed, reset_epoch, reset_scope, scope_checksum, state
+from desktop.services.store.state import ScopeState
 from desktop.services.sync_live import LiveLoop
 from desktop.services.sync_outbox import ACKED_LOG_DAYS, prune_acked_log, requeue_for_epoch, settle_acked
 from desktop.services.sync_pull import Puller, PullSummary
@@ -43,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: epoch resets handled within one cycle before giving up (a server rotating in a loop)
 MAX_EPOCH_RESETS = 3
+#: how often each scope's checksum is compared with the server's (SYNC.md §1 "Integrity check")
+VERIFY_INTERVAL = timedelta(hours=24)
 
 
 class Stalled(ApiError):
@@ -64,6 +70,24 @@ def default_scopes(user: UserInfo) -> list[str]:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def verification_due(scope: ScopeState, now: datetime) -> bool:
+    """Whether the integrity check should compare `scope` with the server at `now`: never checked
+    since its last snapshot, checked `VERIFY_INTERVAL` ago or more, or "in the future" (the wall
+    clock went back: one check too many is cheaper than none for days)."""
+    if scope.verified_at is None:
+        return True
+    try:
+        last = _aware(datetime.fromisoformat(scope.verified_at))
+    except ValueError:
+        return True
+    elapsed = _aware(now) - last
+    return elapsed >= VERIFY_INTERVAL or elapsed < timedelta(0)
 
 
 class SyncEngine:
@@ -167,7 +191,7 @@ class SyncEngine:
             self._probe_epoch(changed)
             changed.merge(self.pusher.push_all())
             summary = self._pull(scopes, changed)
-            self._verify(summary, changed)
+            self._verify(scopes, summary, changed)
             settled = settle_acked(self.cache.writer, summary.acked_through, self.now())
             self.board.changed(settled)
             changed.merge(settled)
@@ -218,19 +242,63 @@ class SyncEngine:
         except EpochReset as reset:
             self._epoch_reset(reset, changed)
 
-    def _verify(self, summary: PullSummary, changed: Changed) -> None:
-        """After a reset, compare the re-primed scopes with the server; re-prime a mismatch once."""
-        if not summary.reset:
-            return
-        mismatched = [s for s in sorted(summary.reset) if self.matches_server(s, summary.head) is False]
+    def _verify(self, scopes: list[str], summary: PullSummary, changed: Changed) -> None:
+        """The integrity check: compare the due scopes with the server, re-prime the ones that differ.
+
+        Best effort: when the server cannot answer or its head moved since the pull, the scopes
+        not compared stay due and the next cycle tries again. A scope still different after its
+        re-prime is logged as an error and counted as checked, so that it is not downloaded
+        again on every cycle (the next try is a day later)."""
+        now = self._wall()
+        with self.cache.read() as conn:
+            known = state.read_state(conn).scopes
+        due = [s for s in scopes if s in known and verification_due(known[s], now)]
+        mismatched = self._compare(due, summary.head)
         if not mismatched:
             return
+        log.warning("integrity check: %s differ(s) from the server; downloading again", ", ".join(mismatched))
         for name in mismatched:
             changed.merge(reset_scope(self.cache.writer, name))
-        again = self.puller.pull_all(self.scopes())
+        again = self.puller.pull_all(scopes)
         changed.merge(again.changed)
         summary.acked_through = again.acked_through
         summary.head = again.head
+        still = self._compare(mismatched, again.head)
+        if still:
+            log.error(
+                "integrity check: %s still differ(s) from the server after a re-prime", ", ".join(still)
+            )
+            self._mark_verified(still)
+        self.board.update(repaired=tuple(mismatched))
+
+    def _compare(self, names: list[str], head: int) -> list[str]:
+        """Compare each scope with the server (at `head`); mark the equal ones verified and return
+        the ones that differ. Stops at the first scope that cannot be compared: the server moved on
+        (the others would be stale too) or did not answer."""
+        equal: list[str] = []
+        different: list[str] = []
+        for name in names:
+            try:
+                same = self.matches_server(name, head)
+            except ApiError as error:
+                log.info("integrity check of %s postponed: %s", name, error.message)
+                break
+            if same is None:
+                log.info("integrity check of %s postponed: the server changed since the pull", name)
+                break
+            (equal if same else different).append(name)
+        if equal or different:
+            self._mark_verified(equal)
+            self.board.update(last_verified=self.now())
+        return different
+
+    def _mark_verified(self, names: list[str]) -> None:
+        if not names:
+            return
+        at = self.now()
+        with self.cache.writer.transaction() as conn:
+            for name in names:
+                state.mark_verified(conn, name, at)
 
     def matches_server(self, scope: str, head: int) -> bool | None:
         """Whether the scope's checksum equals the server's; None when the server's head is no

@@ -1,8 +1,8 @@
 """The sync engine's outbox bookkeeping (SYNC.md §2), each step one `BEGIN IMMEDIATE` transaction.
 
-pending → inflight (claimed for a push) → acked (the server processed it) → acked_log (a pull
-confirmed it: `client_acked_through` covers it) — or → rejected_log (with its dependants). A
-failed push puts its batch back to pending with `attempts + 1` and `last_error`. Rows whose outbox
+pending → inflight (claimed for a push, `attempts + 1`) → acked (the server processed it) →
+acked_log (a pull confirmed it: `client_acked_through` covers it) — or → rejected_log (with its
+dependants). A failed push puts its batch back to pending with `last_error`. Rows whose outbox
 entries leave are rebased (`overlay.settle`) so the visible row becomes the server's copy.
 """
 
@@ -65,12 +65,19 @@ def claim_batch(writer: Writer, limit: int) -> list[Mutation]:
         ).all()
         seqs = [int(r.client_seq) for r in rows]
         if seqs:
-            conn.execute(update(outbox).where(outbox.c.client_seq.in_(seqs)).values(state="inflight"))
+            # counted when claimed, not when a push fails: from here on the server may hold the
+            # mutation id, so a later edit must not be squashed into it (store/edits.py)
+            conn.execute(
+                update(outbox)
+                .where(outbox.c.client_seq.in_(seqs))
+                .values(state="inflight", attempts=outbox.c.attempts + 1)
+            )
     return [_mutation(r) for r in rows]
 
 
 def release_failed(writer: Writer, batch: list[Mutation], error: str | None) -> Changed:
-    """A push failed (network, 5xx): the batch is pending again, one more attempt counted.
+    """A push failed (network, 5xx): the batch is pending again with the error (its attempt was
+    counted when it was claimed).
 
     `error` None: the batch was not tried (held back while a refused batch is split)."""
     seqs = [m.client_seq for m in batch]
@@ -78,7 +85,7 @@ def release_failed(writer: Writer, batch: list[Mutation], error: str | None) -> 
     if error is None:
         statement = statement.values(state="pending")
     else:
-        statement = statement.values(state="pending", attempts=outbox.c.attempts + 1, last_error=error[:500])
+        statement = statement.values(state="pending", last_error=error[:500])
     with writer.transaction() as conn:
         conn.execute(statement)
     return Changed(outbox=True)
@@ -212,6 +219,8 @@ def requeue_for_epoch(writer: Writer, since: str) -> int:
         entries = [entry_from_row(r) for r in conn.execute(select(outbox)).all()]
         queued = {e.client_seq: e.mutation() for e in entries}
         created = {e.client_seq: e.created_at_device for e in entries}
+        # an entry a push carried keeps counting as sent: the restored server may still hold it
+        attempts = {e.client_seq: e.attempts for e in entries}
         count = sum(1 for e in entries if e.state == "acked")
         present = {m.mutation_id for m in queued.values()}
         for row in conn.execute(select(acked_log)).all():
@@ -220,6 +229,7 @@ def requeue_for_epoch(writer: Writer, since: str) -> int:
                 continue
             mutation = Mutation.model_validate(payload)
             queued.setdefault(mutation.client_seq, mutation)
+            attempts.setdefault(mutation.client_seq, 1)
             count += 1
         conn.execute(delete(acked_log))
         conn.execute(delete(outbox))
@@ -237,6 +247,7 @@ def requeue_for_epoch(writer: Writer, since: str) -> int:
                     depends_on=mutation.depends_on,
                     created_at_device=created.get(old_seq),
                     state="pending",
+                    attempts=attempts.get(old_seq, 1),
                 )
             )
     return count

@@ -1,7 +1,7 @@
 """Pushing the outbox: pending entries in `client_seq` order, in batches of at most 100 (SYNC.md §2).
 
 No network I/O inside a transaction: claim (one transaction), send, record (one transaction).
-- a transport error or 5xx puts the batch back to pending (attempts + 1) and raises: the engine
+- a transport error or 5xx puts the batch back to pending (its attempt counted at the claim) and raises: the engine
   backs off and retries the whole cycle later;
 - a request the server refuses as a whole (400/413/422) is split in halves until the mutation it
   cannot take is alone, then that one is dead-lettered locally: a poison mutation never blocks

@@ -34,6 +34,10 @@ class SyncStatus:
     last_success: str | None = None
     #: the last failure, in words for the user (None after a success)
     last_error: str | None = None
+    #: ISO time the integrity check last compared a scope's checksum with the server's
+    last_verified: str | None = None
+    #: scopes the last integrity check found different from the server and downloaded again
+    repaired: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

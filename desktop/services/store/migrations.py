@@ -3,6 +3,10 @@
 Each step runs in its own `BEGIN IMMEDIATE` transaction together with the `user_version` bump, so
 a crash leaves the file at the old or the new version, never between. Before migrating a file
 that already holds data, a copy is taken with the SQLite backup API.
+
+Step 1 creates the tables as `schema.py` declares them now, so later steps add only what a file
+made by an older build lacks (they check first, and are no-ops on a file step 1 just created):
+- v2: `sync_scope.verified_at`, when the scope last passed the daily integrity check.
 """
 
 import uuid
@@ -29,7 +33,16 @@ def _v1_create(conn: Connection) -> None:
     conn.execute(insert(sync_state).values(id=1, client_id=str(uuid.uuid4())))
 
 
-MIGRATIONS: Final[list[Migration]] = [_v1_create]
+def _columns(conn: Connection, table: str) -> set[str]:
+    return {str(row[1]) for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")}
+
+
+def _v2_scope_verified_at(conn: Connection) -> None:
+    if "verified_at" not in _columns(conn, "sync_scope"):
+        conn.exec_driver_sql("ALTER TABLE sync_scope ADD COLUMN verified_at TEXT")
+
+
+MIGRATIONS: Final[list[Migration]] = [_v1_create, _v2_scope_verified_at]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""SQLAlchemy Core tables of the offline cache (schema version 1).
+"""SQLAlchemy Core tables of the offline cache (schema version 2: see `migrations.py`).
 
 - one mirror table per synced entity (named as the entity), with `id`, `version`, the wire fields
   of `wire.records` and `extra` (JSON of fields this build does not know). The `conflict` mirror is
@@ -7,7 +7,8 @@
   re-primed, dropped when its snapshot completes);
 - SYNC.md §2 client tables: `outbox`, `acked_log`, `server_shadow` (NULL `values_json`: deleted
   on the server), `rejected_log`;
-- `sync_state` (one row: epoch, client id, last success/error) and `sync_scope` (cursor, primed);
+- `sync_state` (one row: epoch, client id, last success/error) and `sync_scope` (cursor, primed,
+  `verified_at`: when its checksum last equalled the server's, for the daily integrity check);
 - the search index: `search_key` maps a customer to the rowid of its documents in the FTS5 tables
   `search_words` (prefix search) and `search_digits` (trigram: substring search for digits).
 """
@@ -149,6 +150,7 @@ sync_scope: Final = Table(
     Column("cursor", Text, nullable=True),
     Column("primed", Boolean, nullable=False, default=False),
     Column("updated_at", Text, nullable=True),
+    Column("verified_at", Text, nullable=True),
 )
 
 search_key: Final = Table(

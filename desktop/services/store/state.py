@@ -1,4 +1,5 @@
-"""Sync bookkeeping in the cache: epoch, client id, last success/error, per-scope cursor and primed flag.
+"""Sync bookkeeping in the cache: epoch, client id, last success/error, per-scope cursor, primed flag
+and the time of the scope's last integrity check (its checksum compared with the server's).
 
 Functions take a connection inside a writer transaction (reads work on any connection), so the
 sync engine can commit them together with what they describe.
@@ -17,6 +18,9 @@ class ScopeState:
     scope: str
     cursor: str | None
     primed: bool
+    #: ISO time (client wall clock) of the scope's last integrity check: its checksum equalled the
+    #: server's (or still differed after a re-prime, which is logged); None: not since its snapshot
+    verified_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class SyncState:
 def read_state(conn: Connection) -> SyncState:
     row = conn.execute(select(sync_state).where(sync_state.c.id == 1)).one()
     scopes = {
-        str(r.scope): ScopeState(str(r.scope), r.cursor, bool(r.primed))
+        str(r.scope): ScopeState(str(r.scope), r.cursor, bool(r.primed), r.verified_at)
         for r in conn.execute(select(sync_scope).order_by(sync_scope.c.scope))
     }
     return SyncState(
@@ -62,10 +66,16 @@ def record_error(conn: Connection, message: str, at: str) -> None:
 
 
 def set_cursor(conn: Connection, scope: str, cursor: str | None, *, primed: bool | None, at: str) -> None:
-    """Store a scope's cursor (None restarts priming); `primed` None leaves the flag as it is."""
+    """Store a scope's cursor (None restarts priming); `primed` None leaves the flag as it is.
+
+    A scope that starts over from a snapshot (`primed=False`: new, reset, new epoch) is unverified
+    until its checksum is compared with the server's again: the check runs "after every reset"
+    even when the cycle that reset it fails before comparing."""
     values: dict[str, object] = {"scope": scope, "cursor": cursor, "updated_at": at}
     if primed is not None:
         values["primed"] = primed
+    if primed is False:
+        values["verified_at"] = None
     statement = insert(sync_scope).values(values)
     conn.execute(
         statement.on_conflict_do_update(
@@ -76,3 +86,8 @@ def set_cursor(conn: Connection, scope: str, cursor: str | None, *, primed: bool
 
 def forget_scope(conn: Connection, scope: str) -> None:
     conn.execute(sync_scope.delete().where(sync_scope.c.scope == scope))
+
+
+def mark_verified(conn: Connection, scope: str, at: str) -> None:
+    """The scope's integrity check finished at `at` (the daily check counts from it)."""
+    conn.execute(update(sync_scope).where(sync_scope.c.scope == scope).values(verified_at=at))

@@ -23,10 +23,11 @@ def test_fresh_cache_settings_and_reader_is_read_only(tmp_path: Path) -> None:
     path = tmp_path / "profile" / "cache.db"
     cache, report = open_cache(path, None)
     with cache:
-        assert (report.outcome, report.schema_before, report.schema_version) == ("created", 0, 1)
+        latest = len(migrations_module.MIGRATIONS)
+        assert (report.outcome, report.schema_before, report.schema_version) == ("created", 0, latest)
         with cache.writer.transaction() as conn:
             assert _pragmas(conn) == ("wal", 2, 1, 5000)
-            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA user_version").scalar() == latest
         with cache.read() as conn:
             assert _pragmas(conn) == ("wal", 2, 1, 5000)
             assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
@@ -98,10 +99,15 @@ def test_migration_takes_a_backup_first(
     def v2(conn: Connection) -> None:
         conn.exec_driver_sql("CREATE TABLE added_in_v2 (x INTEGER)")
 
+    latest = len(migrations_module.MIGRATIONS)
     monkeypatch.setattr(migrations_module, "MIGRATIONS", [*migrations_module.MIGRATIONS, v2])
     cache, report = open_cache(path, KEY)
     with cache, cache.read() as conn:
-        assert (report.outcome, report.schema_before, report.schema_version) == ("migrated", 1, 2)
+        assert (report.outcome, report.schema_before, report.schema_version) == (
+            "migrated",
+            latest,
+            latest + 1,
+        )
         assert conn.exec_driver_sql("SELECT count(*) FROM added_in_v2").scalar() == 0
     assert report.backup_path is not None and report.backup_path.exists()
     monkeypatch.undo()
