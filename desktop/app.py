@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from desktop import __version__
-from desktop.services.redact import install_on
+from desktop.services.logs import log_to_file
 from desktop.services.settings import Paths, resolve_paths
 
 if TYPE_CHECKING:
@@ -74,17 +74,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def _setup_logging(paths: Paths) -> Path:
-    target = paths.log_dir / "desktop.log"
-    logging.basicConfig(
-        filename=target,
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    # httpx logs every request URL at INFO, and a lookup's URL carries a phone number or an email
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    # the second line of defence: whatever a library logs, secrets are blanked in the file
-    install_on(*logging.getLogger().handlers)
-    return target
+    return log_to_file(paths.log_dir / "desktop.log")
 
 
 @dataclass

@@ -19,7 +19,6 @@ Exit codes: 0 done, 1 the sync failed (the reason on stderr), 2 usage, keyring o
 import argparse
 import json
 import logging
-import secrets
 import signal
 import sys
 import threading
@@ -28,30 +27,23 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
-import keyring
-import keyring.errors
-from keyring.backends import fail
-
 from desktop.services.api import ApiClient
 from desktop.services.api_errors import ApiError
 from desktop.services.api_http import ApiConfig
-from desktop.services.credentials import SERVICE, Credentials, KeyringUnavailable
+from desktop.services.credentials import Credentials, KeyringUnavailable
+from desktop.services.logs import log_to_file
+from desktop.services.profile_cache import SetupError, cache_key, cache_path, keyring_backend
 from desktop.services.profile_lock import ProfileBusy, ProfileLock
 from desktop.services.settings import Paths, resolve_paths
 from desktop.services.store import Cache, CacheError, open_cache, outbox_counts, scope_checksum, state
 from desktop.services.sync import SyncEngine
 
 DEFAULT_SERVER: Final = "http://127.0.0.1:8765"
-CACHE_FILE: Final = "cache.db"
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_SETUP: Final = 2
 
 log = logging.getLogger("desktop.sync")
-
-
-class SetupError(Exception):
-    """The command cannot run (keyring, cache, arguments): the message is for the user."""
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -67,40 +59,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def cache_key_entry(profile: Path) -> str:
-    return f"cache-key:{profile.expanduser().resolve()}"
-
-
-def _backend() -> keyring.backend.KeyringBackend:
-    backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring):
-        raise SetupError(
-            "This computer has no usable keyring (password store): Liaison Desk keeps the offline "
-            "cache's key and your sign-in there. Install or unlock a keyring and try again."
-        )
-    return backend
-
-
-def cache_key(profile: Path, *, create: bool) -> str:
-    """The profile's cache key from the keyring, made (32 random bytes, hex) the first time."""
-    backend = _backend()
-    entry = cache_key_entry(profile)
-    try:
-        key = backend.get_password(SERVICE, entry)
-        if key:
-            return str(key)
-        if not create:
-            raise SetupError(f"The profile {profile} has no cache key in the keyring: sync it first.")
-        key = secrets.token_hex(32)
-        backend.set_password(SERVICE, entry, key)
-    except keyring.errors.KeyringError as exc:
-        raise SetupError(f"The keyring (password store) failed ({type(exc).__name__}).") from None
-    return key
-
-
 def _open(paths: Paths, *, create: bool) -> Cache:
     key = cache_key(paths.data_dir.parent, create=create)
-    target = paths.data_dir / CACHE_FILE
+    target = cache_path(paths)
     if not create and not target.exists():
         raise SetupError(f"The profile has no offline cache yet ({target}): sync it first.")
     try:
@@ -165,7 +126,7 @@ def _sync(args: argparse.Namespace, paths: Paths) -> int:
         raise SetupError("--username is needed to sync.")
     credentials = Credentials(args.server)
     if not credentials.available():
-        _backend()  # raises the explanation
+        keyring_backend()  # raises the explanation
     with ProfileLock(paths.data_dir):
         return _sync_locked(args, paths, credentials)
 
@@ -197,11 +158,7 @@ def _sync_locked(args: argparse.Namespace, paths: Paths, credentials: Credential
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     paths = resolve_paths(args.profile).ensure()
-    logging.basicConfig(
-        filename=paths.log_dir / "sync.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    log_to_file(paths.log_dir / "sync.log")
     try:
         if args.status:
             cache = _open(paths, create=False)

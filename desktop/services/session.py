@@ -9,7 +9,7 @@ Qt-free; the GUI runs `open_session` on its network lane. Three ways in:
   is back; `run_sync` does that before it hands over to the sync engine.
 
 The cache is the profile's encrypted file, its key in the keyring exactly as `liaison sync` keeps
-it (`desktop.cli_sync.cache_key`), so the window and the headless command share one cache.
+it (`profile_cache.cache_key`), so the window and the headless command share one cache.
 An offline start without a kept sign-in holds the password in this object's memory until the first
 successful sign-in, then drops it: the alternative, asking again, would interrupt the agent when
 the network returns.
@@ -24,11 +24,11 @@ from typing import Final, Literal
 
 import keyring.backend
 
-from desktop.cli_sync import CACHE_FILE, SetupError, cache_key
 from desktop.services.api import ApiClient
 from desktop.services.api_errors import ApiError, NotAuthenticated, ServerError, TransportError, Unavailable
 from desktop.services.api_http import ApiConfig
 from desktop.services.credentials import Credentials, KeyringUnavailable
+from desktop.services.profile_cache import SetupError, cache_key, cache_path
 from desktop.services.settings import Paths
 from desktop.services.store import Cache, CacheError, StartupReport, open_cache
 from desktop.services.sync import SyncEngine
@@ -152,7 +152,7 @@ class Session:
 
 
 def cache_file(paths: Paths) -> Path:
-    return paths.data_dir / CACHE_FILE
+    return cache_path(paths)
 
 
 def _open_cache(paths: Paths, *, encrypted: bool) -> tuple[Cache, StartupReport]:

@@ -20,7 +20,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import select  # noqa: E402
 
-from desktop.cli_sync import CACHE_FILE, cache_key  # noqa: E402
+from desktop.services.profile_cache import CACHE_FILE, cache_key  # noqa: E402
 from desktop.services.settings import resolve_paths  # noqa: E402
 from desktop.services.store import Cache, apply_local_edit, new_record_id, open_cache  # noqa: E402
 from desktop.services.store.schema import outbox  # noqa: E402

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from desktop.cli_sync import CACHE_FILE, cache_key
+from desktop.services.profile_cache import CACHE_FILE, cache_key
 from desktop.services.settings import resolve_paths
 from desktop.services.store import Cache, open_cache
 from server.db import tables as t
