@@ -1,20 +1,41 @@
 """Reading and writing visible (mirror) rows and their server shadows, noting what was touched.
 
 The hot path of applying pages: statements are prepared once per entity as SQL text (with JSON
-columns encoded here the way SQLAlchemy's JSON type reads them back), not built per row.
+columns encoded here the way SQLAlchemy's JSON type reads them back), not built per row. Priming
+writes whole pages with the bulk forms (`local_versions`, `write_rows`, `delete_shadows`): one
+`SELECT … IN` and one `executemany` per entity and page instead of several statements per row.
 """
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Final, TypeVar
 
+import msgspec
 from sqlalchemy import Connection
 
 from desktop.services.store.changed import Changed
 from desktop.services.store.driver import run, scalar
 from desktop.services.store.entities import INDEXED_ENTITIES, spec
 from desktop.services.store.jsontext import dumps, loads_object
+from wire.records import Record
+
+T = TypeVar("T")
+#: ids per `IN (…)` list: far below SQLite's limit on bound parameters
+IN_CHUNK: Final = 500
+_EMPTY_EXTRA: Final = dumps({})
+
+
+def chunked(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices of at most `size` (the `IN (…)` lists of the bulk forms)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def marks(count: int) -> str:
+    """`?, ?, …` for an `IN (…)` list of `count` values."""
+    return ", ".join("?" * count)
 
 
 @dataclass
@@ -37,6 +58,9 @@ class _Statements:
     names: tuple[str, ...]
     json_names: frozenset[str]
     bool_names: frozenset[str]
+    #: positions (in `names`) of the JSON columns
+    json_at: tuple[int, ...]
+    table: str
     select: str
     version: str
     upsert: str
@@ -48,6 +72,8 @@ class _Statements:
 def _statements(entity: str) -> _Statements:
     entity_spec = spec(entity)
     names = entity_spec.field_names
+    # `write_rows` binds a record's fields in struct order (`astuple`) as the columns of `names`
+    assert names == entity_spec.record.__struct_fields__, entity
     table = f'"{entity}"'
     columns = ["id", "version", *names, "extra"]
     quoted = ", ".join(f'"{c}"' for c in columns)
@@ -56,6 +82,8 @@ def _statements(entity: str) -> _Statements:
         names=names,
         json_names=frozenset(c.name for c in entity_spec.columns if c.kind == "json"),
         bool_names=frozenset(c.name for c in entity_spec.columns if c.kind == "boolean"),
+        json_at=tuple(i for i, c in enumerate(entity_spec.columns) if c.kind == "json"),
+        table=table,
         select=f"SELECT {quoted} FROM {table} WHERE id = ?",
         version=f"SELECT version FROM {table} WHERE id = ?",
         upsert=(
@@ -156,3 +184,76 @@ def write_shadow(conn: Connection, entity: str, row_id: str, shadow: Shadow) -> 
 
 def delete_shadow(conn: Connection, entity: str, row_id: str) -> None:
     run(conn, "DELETE FROM server_shadow WHERE entity = ? AND entity_id = ?", (entity, row_id))
+
+
+# ---- bulk forms (pages) -------------------------------------------------------------------------
+
+
+def local_versions(conn: Connection, entity: str, row_ids: Sequence[str]) -> dict[str, tuple[int, Any]]:
+    """id → (version, customer_id or None) of the visible rows among `row_ids`."""
+    st = _statements(entity)
+    owner = '"customer_id"' if st.customer_id is not None else "NULL"
+    found: dict[str, tuple[int, Any]] = {}
+    for chunk in chunked(row_ids):
+        sql = f"SELECT id, version, {owner} FROM {st.table} WHERE id IN ({marks(len(chunk))})"
+        for row_id, version, customer_id in run(conn, sql, tuple(chunk)):
+            found[row_id] = (int(version), customer_id)
+    return found
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """A row as a page sends it: its record struct and the fields the record does not know."""
+
+    row_id: str
+    version: int
+    record: Record
+    extra: dict[str, Any]
+
+
+def _params(st: _Statements, row: NewRow) -> tuple[Any, ...]:
+    """The upsert parameters `write_row` would bind for the same values."""
+    values = list(msgspec.structs.astuple(row.record))
+    for i in st.json_at:
+        values[i] = dumps(values[i])
+    unknown = {k: v for k, v in row.extra.items() if k not in st.names} if row.extra else None
+    return (row.row_id, row.version, *values, dumps(unknown) if unknown else _EMPTY_EXTRA)
+
+
+def write_rows(
+    conn: Connection,
+    entity: str,
+    rows: Sequence[NewRow],
+    old_owners: dict[str, Any],
+    touched: Touched,
+) -> None:
+    """Insert or replace visible rows in one `executemany` (what `write_row` does, row by row).
+
+    `old_owners`: id → the customer_id the row had before (for the search index of children)."""
+    if not rows:
+        return
+    st = _statements(entity)
+    if entity in INDEXED_ENTITIES:
+        if entity == "customer":
+            touched.customers.update(row.row_id for row in rows)
+        else:
+            for row in rows:
+                old = old_owners.get(row.row_id)
+                if isinstance(old, str):
+                    touched.customers.add(old)
+                new = getattr(row.record, "customer_id", None)
+                if isinstance(new, str):
+                    touched.customers.add(new)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(st.upsert, [_params(st, row) for row in rows])
+    touched.changed.add_many(entity, (row.row_id for row in rows))
+
+
+def delete_shadows(conn: Connection, entity: str, row_ids: Sequence[str]) -> None:
+    """`delete_shadow` for many rows (nothing to do, and no statement, when no shadow exists)."""
+    if not row_ids or scalar(conn, "SELECT 1 FROM server_shadow LIMIT 1") is None:
+        return
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(
+        "DELETE FROM server_shadow WHERE entity = ? AND entity_id = ?", [(entity, i) for i in row_ids]
+    )
