@@ -353,7 +353,7 @@ def test_scenario_11_delete_with_a_stale_base_conflicts_instead_of_deleting(
 
         # the deleter deletes it again now that it has seen the change, or keeps it; either way
         # the conflict record stays open until a user closes it (resolving it from the desktop
-        # is the xfail test below)
+        # is the next test)
         again = rng.random() < 0.5
         if again:
             log.make(deleter, "case", case_id, "delete", {})
@@ -371,16 +371,6 @@ def test_scenario_11_delete_with_a_stale_base_conflicts_instead_of_deleting(
         assert_converged(desks)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason=(
-        "desktop store bug: rows.read_row json.loads() every JSON column, but SQLite stores the bare "
-        "numbers of a stale_delete record (base_value/server_value are versions) as INTEGER (JSON "
-        "columns have NUMERIC affinity), so reading the record, and resolving it (apply_local_edit "
-        "reads the target row for its base version), raise TypeError"
-    ),
-)
 def test_scenario_11_desktop_shows_and_resolves_a_stale_delete_conflict(
     e2e_server: E2EServer, desks: list[Client]
 ) -> None:

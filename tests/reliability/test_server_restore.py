@@ -12,7 +12,6 @@ table must answer the older ones from its stored results ("0 duplicated").
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from desktop.services.store import new_record_id, outbox_counts, state
@@ -152,11 +151,6 @@ def test_restore_from_an_older_backup_loses_and_duplicates_nothing(
         assert clients["fieldrep"].row("customer", customer_id) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (store/apply.py): after a new epoch the snapshot skips rows whose old-epoch "
-    "version is >= the restored server's, so the mirror keeps content the server no longer has",
-)
 def test_rebuilt_mirror_equals_the_restored_server(
     e2e_server: E2EServer, client: ClientFactory, tmp_path: Path
 ) -> None:

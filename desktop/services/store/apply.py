@@ -1,7 +1,11 @@
 """Applying pull pages, and scope resets: each one `BEGIN IMMEDIATE` transaction with its cursor.
 
 A page is applied whole (with its cursor) or not at all: a crash re-fetches the page and
-re-applying it is a no-op (upserts skip when the local version is greater or equal). The crash
+re-applying it is a no-op (upserts skip when the local version is greater or equal). A row the
+scope holds as *stale* (the scope is re-priming: a `reset`, a checksum mismatch, a new epoch) is
+written whatever its local version: after a restore from backup the old epoch's versions are not
+comparable with the server's (a row edited after the backup can be ahead of the restored one), and
+a mismatching scope must take the server's copy even at an equal version. The crash
 point `inside_page_apply` sits after the page's rows and before the commit (a kill there rolls
 the whole page back).
 
@@ -64,19 +68,20 @@ def _values(change: ValidatedChange) -> dict[str, Any]:
 
 def _upsert(conn: Connection, scope: str, change: ValidatedChange, touched: Touched) -> None:
     entity, row_id = change.entity, change.id
+    resent = bool(scopes.stale_members(conn, entity, [row_id], scope))
     scopes.hold(conn, entity, row_id, scope)
     if change.record is None:
         return
     if has_entries(conn, entity, row_id):
         shadow = read_shadow(conn, entity, row_id)
         local = shadow.version if shadow is not None else None
-        if local is not None and local >= change.version:
+        if not resent and local is not None and local >= change.version:
             return
         write_shadow(conn, entity, row_id, Shadow(version=change.version, values=_values(change)))
         rebase(conn, entity, row_id, touched)
         return
     local = read_version(conn, entity, row_id)
-    if local is not None and local >= change.version:
+    if not resent and local is not None and local >= change.version:
         return
     write_row(conn, entity, row_id, change.version, _values(change), touched)
     delete_shadow(conn, entity, row_id)
@@ -133,14 +138,16 @@ def _upsert_bulk(
     conn: Connection, scope: str, entity: str, changes: list[ValidatedChange], touched: Touched
 ) -> None:
     """`_upsert` for rows without outbox entries, each once in the page: a few statements in all."""
+    ids = [c.id for c in changes]
+    resent = scopes.stale_members(conn, entity, ids, scope)
     driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     driver.executemany(_HOLD, [(entity, c.id, scope) for c in changes])
-    local = local_versions(conn, entity, [c.id for c in changes])
+    local = local_versions(conn, entity, ids)
     newer: list[NewRow] = []
     for change in changes:
         assert change.record is not None
         known = local.get(change.id)
-        if known is None or known[0] < change.version:
+        if known is None or known[0] < change.version or change.id in resent:
             newer.append(NewRow(change.id, change.version, change.record, change.extra))
     write_rows(conn, entity, newer, {i: v[1] for i, v in local.items()}, touched)
     delete_shadows(conn, entity, [row.row_id for row in newer])

@@ -95,6 +95,14 @@ def _statements(entity: str) -> _Statements:
     )
 
 
+def _json_value(stored: Any) -> Any:
+    """A JSON column's value. The columns have NUMERIC affinity (declared JSON), so SQLite keeps a
+    JSON number such as `1` as an INTEGER or REAL: that is already the value."""
+    if stored is None or isinstance(stored, int | float):
+        return stored
+    return json.loads(stored)
+
+
 def read_row(conn: Connection, entity: str, row_id: str) -> tuple[int, dict[str, Any]] | None:
     """(version, values) of a visible row; values hold the wire fields and the `extra` ones."""
     st = _statements(entity)
@@ -104,7 +112,7 @@ def read_row(conn: Connection, entity: str, row_id: str) -> tuple[int, dict[str,
     values: dict[str, Any] = {}
     for name, value in zip(st.names, row[2:-1], strict=True):
         if name in st.json_names:
-            values[name] = None if value is None else json.loads(value)
+            values[name] = _json_value(value)
         elif name in st.bool_names:
             values[name] = None if value is None else bool(value)
         else:

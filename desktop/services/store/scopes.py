@@ -5,7 +5,7 @@ from sqlalchemy.dialects.sqlite import insert
 
 from desktop.services.store.driver import run
 from desktop.services.store.outbox import has_entries
-from desktop.services.store.rows import Touched, delete_row, delete_shadow
+from desktop.services.store.rows import Touched, chunked, delete_row, delete_shadow, marks
 from desktop.services.store.schema import MIRRORS, row_scope
 
 
@@ -15,6 +15,19 @@ def hold(conn: Connection, entity: str, row_id: str, scope: str) -> None:
     conn.execute(
         statement.on_conflict_do_update(index_elements=["entity", "id", "scope"], set_={"stale": False})
     )
+
+
+def stale_members(conn: Connection, entity: str, row_ids: list[str], scope: str) -> set[str]:
+    """Those of `row_ids` whose membership of `scope` is stale: the scope is re-priming and the
+    server is sending them again (their local copy may be from an older epoch, or wrong)."""
+    found: set[str] = set()
+    for chunk in chunked(row_ids):
+        sql = (
+            "SELECT id FROM row_scope WHERE entity = ? AND scope = ? AND stale = 1 "
+            f"AND id IN ({marks(len(chunk))})"
+        )
+        found.update(str(r[0]) for r in run(conn, sql, (entity, scope, *chunk)))
+    return found
 
 
 def release(conn: Connection, entity: str, row_id: str, scope: str | None = None) -> None:
