@@ -14,6 +14,12 @@ headless (`liaison sync`). `run_once()` is one full cycle:
    again. The time of the last check is kept per scope in the cache (`sync_scope.verified_at`), so
    the daily rhythm survives restarts.
 
+**Scopes** are the user's defaults (or those given) plus the on-demand customer scopes held in the
+cache (`customer_scopes`): `add_scope(name)` records one (thread-safe) and wakes the loop; each
+cycle first drops the ones whose 24 h hold has ended on the injected `wall_clock`, and a pull that
+the server refuses because it no longer grants one (`scope_not_granted`) drops that one and goes on
+without it. Dropping a scope deletes the rows only it held (`store.drop_scope`) and announces them.
+
 `run_forever(stop_event)` (in `sync_live.py`) adds SSE pokes, safety pulls, backoff and the stall
 watchdog. Time comes from the injected `clock` (monotonic seconds) and waits go through `sleep`,
 so tests run without real waiting.
@@ -26,9 +32,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from desktop.services import customer_scopes
 from desktop.services.api import ApiClient
-from desktop.services.api_errors import ApiError, EpochReset, TransportError
-from desktop.services.store import Cache, Changed, reset_epoch, reset_scope, scope_checksum, state
+from desktop.services.api_errors import ApiError, EpochReset, Forbidden, TransportError
+from desktop.services.store import Cache, Changed, drop_scope, reset_epoch, reset_scope, scope_checksum, state
 from desktop.services.store.state import ScopeState
 from desktop.services.sync_live import LiveLoop
 from desktop.services.sync_outbox import ACKED_LOG_DAYS, prune_acked_log, requeue_for_epoch, settle_acked
@@ -74,6 +81,14 @@ def _iso(moment: datetime) -> str:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _revoked_scope(refused: Forbidden) -> str | None:
+    """The on-demand scope a refused pull names as no longer granted, if that is the refusal."""
+    scope = refused.details.get("scope")
+    if refused.details.get("reason") != "scope_not_granted" or not isinstance(scope, str):
+        return None
+    return scope if customer_scopes.is_customer_scope(scope) else None
 
 
 def verification_due(scope: ScopeState, now: datetime) -> bool:
@@ -162,14 +177,52 @@ class SyncEngine:
     def status(self) -> SyncStatus:
         return self.board.status
 
-    def scopes(self) -> list[str]:
-        """The subscribed scopes: as given, else the signed-in user's defaults."""
+    def default_scopes(self) -> list[str]:
+        """The scopes as given, else the signed-in user's defaults (without on-demand ones)."""
         if self._scopes is not None:
             return list(self._scopes)
         user = self.api.user
         if user is None:
             user = self.api.me()
         return default_scopes(user)
+
+    def scopes(self) -> list[str]:
+        """The subscribed scopes: the defaults, then the on-demand customer scopes still held."""
+        scopes = self.default_scopes()
+        with self.cache.read() as conn:
+            held = customer_scopes.live_scopes(conn, self._wall())
+        return scopes + [name for name in held if name not in scopes]
+
+    def add_scope(self, name: str, *, server_expires_at: str | None = None) -> None:
+        """Hold the on-demand customer scope `name` (the server granted it to this client) for
+        `customer_scopes.TTL` from now, and sync soon so that it is pulled. Thread-safe (one short
+        cache write); a scope already held is renewed. Raises ValueError for another kind of scope."""
+        customer_scopes.record_grant(
+            self.cache.writer, name, self._wall(), server_expires_at=server_expires_at
+        )
+        self.request_sync()
+
+    def drop_scopes(self, names: list[str]) -> Changed:
+        """Stop holding these on-demand scopes: forget the grants, drop the scopes and the rows only
+        they held (rows the outbox still needs stay), and announce what went."""
+        changed = Changed()
+        if not names:
+            return changed
+        with self.cache.writer.transaction() as conn:
+            customer_scopes.forget(conn, names)
+        with self.cache.read() as conn:
+            known = state.read_state(conn).scopes
+        for name in names:
+            if name in known:
+                changed.merge(drop_scope(self.cache.writer, name))
+        log.info("dropped %d on-demand scope(s)", len(names))
+        self.board.changed(changed)
+        return changed
+
+    def _drop_expired(self, changed: Changed) -> None:
+        with self.cache.read() as conn:
+            expired = customer_scopes.expired_scopes(conn, self._wall())
+        changed.merge(self.drop_scopes(expired))
 
     def pending_work(self) -> bool:
         return self.board.update().pending > 0
@@ -187,6 +240,7 @@ class SyncEngine:
         changed = Changed()
         try:
             self.board.update(state="syncing")
+            self._drop_expired(changed)
             scopes = self.scopes()
             self._probe_epoch(changed)
             changed.merge(self.pusher.push_all())
@@ -209,16 +263,29 @@ class SyncEngine:
             self._busy.clear()
 
     def _pull(self, scopes: list[str], changed: Changed) -> PullSummary:
-        for _ in range(MAX_EPOCH_RESETS):
+        """Pull `scopes` to the head; an on-demand scope the server no longer grants is removed
+        from `scopes` (in place) and dropped, and the pull goes on without it."""
+        resets = 0
+        while True:
             try:
                 summary = self.puller.pull_all(scopes)
             except EpochReset as reset:
                 self._epoch_reset(reset, changed)
                 changed.merge(self.pusher.push_all())
+                resets += 1
+                if resets >= MAX_EPOCH_RESETS:
+                    raise EpochReset("the server's epoch keeps changing; try again later") from None
+                continue
+            except Forbidden as refused:
+                revoked = _revoked_scope(refused)
+                if revoked is None or revoked not in scopes:
+                    raise
+                log.info("the server no longer grants an on-demand scope; dropping it")
+                scopes.remove(revoked)
+                changed.merge(self.drop_scopes([revoked]))
                 continue
             changed.merge(summary.changed)
             return summary
-        raise EpochReset("the server's epoch keeps changing; try again later")
 
     def _epoch_reset(self, reset: EpochReset, changed: Changed) -> None:
         if reset.epoch is None:

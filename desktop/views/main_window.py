@@ -1,4 +1,12 @@
-"""The main window: tool bar with the search box, customer tabs, an activity panel, the status bar.
+"""The main window: tool bar with the search box, customer tabs, an activity panel, the conflicts
+dock, the status bar.
+
+The conflicts dock (below the tabs, where the resolve view has the width to compare base, theirs
+and mine) holds the `ConflictsPanel`, imported and built the first time the dock is shown (the
+window starts without it); the status bar's conflicts count, the `conflicts` shortcut and the
+panel's "open customer" all lead through here. "New customer" (Ctrl+N) opens the
+`NewCustomerDialog`; the customer it creates, or the existing one the agent picks instead, opens in
+a tab.
 
 It is given everything it uses (a `ViewContext` once signed in, the settings, the log path) by the
 composition root and builds no services itself. Without a context (not signed in, or no cache) it
@@ -9,12 +17,13 @@ open tabs, theme — is saved to the given QSettings when the window closes (nev
 import importlib
 import logging
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -33,10 +42,14 @@ from desktop.views.context import ViewContext
 from desktop.views.dialogs.about import AboutDialog
 from desktop.views.i18n import tr
 from desktop.views.icons import icon
-from desktop.views.shortcuts import SHORTCUTS, HelpOverlay, make_actions
+from desktop.views.shortcuts import SHORTCUTS, HelpOverlay, keys_text, make_actions
 from desktop.views.status_bar import StatusBar
 from desktop.views.tabs import CustomerTabs
 from desktop.views.theme import THEMES, apply_theme, current_theme
+
+if TYPE_CHECKING:  # imported when first used: the window starts without them
+    from desktop.views.conflicts.panel import ConflictsPanel
+    from desktop.views.dialogs.new_customer import NewCustomerDialog
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +60,12 @@ SPLITTER_KEY: Final = "window/splitter"
 THEME_KEY: Final = "ui/theme"
 DEFAULT_SIZE: Final = (1280, 800)
 ACTIVITY_WIDTH: Final = 260
+#: the conflicts dock's size when it opens (below the tabs: its height; moved to the right: its
+#: width), and the least it may be squeezed to
+CONFLICTS_HEIGHT: Final = 300
+CONFLICTS_WIDTH: Final = 620
+CONFLICTS_MIN_HEIGHT: Final = 200
+CONFLICTS_MIN_WIDTH: Final = 360
 
 
 class QuickOpen(QLineEdit):
@@ -113,6 +132,7 @@ class MainWindow(QMainWindow):
 
         self.actions_by_name = make_actions(self)
         self.status = StatusBar(self)
+        self.status.set_conflicts_hint(keys_text("conflicts"))
         self.setStatusBar(self.status)
         self.status.show_session(server_url, username)
         self.server_label = self.status.server_label
@@ -168,10 +188,29 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.help_overlay = HelpOverlay(central)
+        self.conflicts_dock: QDockWidget | None = None
+        self.conflicts_panel: ConflictsPanel | None = None
+        self.new_customer_dialog: NewCustomerDialog | None = None
+        if ctx is not None:
+            self._build_conflicts_dock()
         self._build_tool_bar()
         self._connect_actions()
 
     # -- building ------------------------------------------------------------------------------
+
+    def _build_conflicts_dock(self) -> None:
+        dock = QDockWidget(tr("Sync conflicts"), self)
+        dock.setObjectName("conflictsDock")
+        dock.setAccessibleName(tr("Sync conflicts and refused changes"))
+        dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        dock.visibilityChanged.connect(self._conflicts_visibility)
+        # below the tabs: the resolve view compares base, theirs and mine side by side and needs width
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
+        self.conflicts_dock = dock
 
     def _build_tool_bar(self) -> None:
         bar = QToolBar(tr("Main tool bar"), self)
@@ -184,7 +223,8 @@ class MainWindow(QMainWindow):
         spacer.setAccessibleName(tr("Spacer"))
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
-        for name in ("toggle_theme", "help", "about"):
+        names = ("new_customer", "conflicts", "toggle_theme", "help", "about")
+        for name in names if self.ctx is not None else names[2:]:
             action = self.actions_by_name[name]
             bar.addAction(action)
             button = bar.widgetForAction(action)
@@ -200,6 +240,9 @@ class MainWindow(QMainWindow):
         a["about"].triggered.connect(self.show_about)
         a["toggle_theme"].triggered.connect(self.toggle_theme)
         a["quit"].triggered.connect(self.close)
+        a["conflicts"].triggered.connect(self.toggle_conflicts)
+        a["new_customer"].triggered.connect(lambda _checked=False: self.open_new_customer())
+        self.status.conflictsRequested.connect(self.show_conflicts)
         if self.tabs is not None:
             a["next_tab"].triggered.connect(self.tabs.next_tab)
             a["previous_tab"].triggered.connect(self.tabs.previous_tab)
@@ -209,13 +252,94 @@ class MainWindow(QMainWindow):
 
     # -- customers -----------------------------------------------------------------------------
 
-    def open_customer(self, customer_id: str) -> None:
+    def open_customer(self, customer_id: str, *, fetch_history: bool = True) -> None:
         """Open (or bring to the front) the customer's tab."""
         if self.tabs is None:
             return
-        self.tabs.open_customer(customer_id)
+        self.tabs.open_customer(customer_id, fetch_history=fetch_history)
         self.pages.setCurrentWidget(self.tabs)
         self.customerShown.emit(customer_id)
+
+    def _open_created(self, customer_id: str) -> None:
+        # made here and not sent yet: the server does not know it, there is no history to ask for
+        self.open_customer(customer_id, fetch_history=False)
+
+    def open_new_customer(self, phone: str = "") -> "NewCustomerDialog | None":
+        """The new-customer dialog (one at a time); what it creates or picks opens in a tab."""
+        if self.ctx is None:
+            self.status.showMessage(tr("Sign in first."), 4000)
+            return None
+        if self.new_customer_dialog is not None:
+            self.new_customer_dialog.activateWindow()
+            return self.new_customer_dialog
+        from desktop.views.dialogs.new_customer import NewCustomerDialog
+
+        dialog = NewCustomerDialog(self.ctx, self, phone=phone)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.created.connect(self._open_created)
+        dialog.openExisting.connect(self.open_customer)
+        dialog.finished.connect(self._new_customer_closed)
+        self.new_customer_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _new_customer_closed(self, _result: int) -> None:
+        self.new_customer_dialog = None
+
+    # -- conflicts -----------------------------------------------------------------------------
+
+    def show_conflicts(self) -> None:
+        """Show the conflicts dock (building its panel the first time) and focus its list."""
+        dock = self.conflicts_dock
+        if dock is None:
+            return
+        opening = not dock.isVisible()
+        dock.show()  # builds the panel the first time (`_conflicts_visibility`)
+        dock.raise_()
+        if opening:
+            bottom = self.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+            size, orientation = (
+                (CONFLICTS_HEIGHT, Qt.Orientation.Vertical)
+                if bottom
+                else (CONFLICTS_WIDTH, Qt.Orientation.Horizontal)
+            )
+            self.resizeDocks([dock], [size], orientation)
+        if self.conflicts_panel is not None:
+            self.conflicts_panel.conflicts_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def toggle_conflicts(self) -> None:
+        dock = self.conflicts_dock
+        if dock is None:
+            return
+        if dock.isVisible():
+            dock.hide()
+        else:
+            self.show_conflicts()
+
+    def _conflicts_visibility(self, visible: bool) -> None:
+        if (
+            visible
+            and self.conflicts_panel is None
+            and self.ctx is not None
+            and self.conflicts_dock is not None
+        ):
+            from desktop.views.conflicts.panel import ConflictsPanel
+
+            panel = ConflictsPanel(self.ctx, self.conflicts_dock)
+            panel.openCustomer.connect(self.open_customer)
+            panel.countsChanged.connect(self._conflict_counts)
+            self.conflicts_dock.setWidget(panel)
+            self.conflicts_panel = panel
+            panel.setMinimumSize(CONFLICTS_MIN_WIDTH, CONFLICTS_MIN_HEIGHT)
+            self._conflict_counts(panel.conflicts_model.rowCount(), panel.rejected_model.rowCount())
+
+    def _conflict_counts(self, conflicts: int, rejected: int) -> None:
+        if self.conflicts_dock is not None:
+            self.conflicts_dock.setWindowTitle(
+                tr("Sync conflicts ({conflicts}) and refused changes ({rejected})").format(
+                    conflicts=conflicts, rejected=rejected
+                )
+            )
 
     def _tabs_changed(self) -> None:
         if self.tabs is not None:

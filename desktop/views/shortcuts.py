@@ -29,6 +29,7 @@ class Shortcut:
 #: the labels are translated when shown (`tr` at use, the source text here)
 SHORTCUTS: Final[tuple[Shortcut, ...]] = (
     Shortcut("search", ("Ctrl+K",), "Search customers", "search"),
+    Shortcut("new_customer", ("Ctrl+N",), "New customer", "customer"),
     Shortcut("next_tab", ("Ctrl+PgDown", "Ctrl+Tab"), "Next customer tab", "next"),
     Shortcut("previous_tab", ("Ctrl+PgUp", "Ctrl+Shift+Tab"), "Previous customer tab", "previous"),
     Shortcut("close_tab", ("Ctrl+W",), "Close the customer tab", "close"),
@@ -37,6 +38,7 @@ SHORTCUTS: Final[tuple[Shortcut, ...]] = (
     Shortcut(
         "log_interaction", ("Ctrl+L",), "Log an interaction (call, visit, partner contact)", "interaction"
     ),
+    Shortcut("conflicts", ("Ctrl+Shift+R",), "Show or hide sync conflicts and refused changes", "conflict"),
     Shortcut("toggle_theme", ("Ctrl+Shift+L",), "Switch between the light and dark theme", "theme"),
     Shortcut("help", ("F1",), "Show or hide the keyboard shortcuts", "help"),
     Shortcut("about", (), "About Liaison Desk", "about"),
@@ -66,6 +68,11 @@ def make_actions(parent: QWidget) -> dict[str, QAction]:
         parent.addAction(action)
         actions[item.name] = action
     return actions
+
+
+def keys_text(name: str) -> str:
+    """The keys of the shortcut `name` as the platform writes them (for tool tips and hints)."""
+    return _keys_text(shortcut(name))
 
 
 def _keys_text(item: Shortcut) -> str:

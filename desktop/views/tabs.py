@@ -7,16 +7,25 @@ name from the cache, so the shell stays usable and testable on its own.
 
 The shell's customer actions (new note, new case, log interaction) go to the current screen:
 `focus_note()`, `open_new_case()`, `open_log_interaction()` (the customer screen's methods).
+
+**On-demand history** (SYNC.md §1): opening a customer whose whole history no held scope covers
+(an agent's customer outside their queues, a server search result not in the cache) asks the server
+for the customer on the network lane — the server grants this client `customer:<id>` for 24 h —
+records the grant on the write lane (`customer_scopes`) and asks the engine to sync; the pulled rows
+reach the screen through `hub.changed`. A customer created here and not yet sent is not asked for.
 """
 
 import importlib
 import logging
+from datetime import UTC, datetime
 from typing import Final, Protocol, cast
 
 from PySide6.QtCore import QSettings, QSize, Signal
 from PySide6.QtWidgets import QLabel, QTabBar, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
-from desktop.services.store import Changed, customer
+from desktop.services import customer_scopes
+from desktop.services.api_errors import NotFound, TransportError
+from desktop.services.store import Changed, Writer, customer
 from desktop.views.context import ViewContext
 from desktop.views.i18n import tr
 from desktop.views.icons import icon
@@ -110,6 +119,8 @@ class CustomerTabs(QTabWidget):
     customersChanged = Signal()  # noqa: N815 - Qt's naming, as the other signals of the views
     #: a screen's message for the status bar (an edit refused or failed)
     problem = Signal(str)
+    #: the server granted a customer's scope and the grant is recorded (the customer id)
+    historyGranted = Signal(str)  # noqa: N815
 
     def __init__(
         self, ctx: ViewContext, parent: QWidget | None = None, factory: ScreenFactory | None = None
@@ -152,12 +163,15 @@ class CustomerTabs(QTabWidget):
     def current_screen(self) -> QWidget | None:
         return self.currentWidget()
 
-    def open_customer(self, customer_id: str) -> QWidget:
-        """Show `customer_id`'s tab, opening it if needed; returns its screen."""
+    def open_customer(self, customer_id: str, *, fetch_history: bool = True) -> QWidget:
+        """Show `customer_id`'s tab, opening it if needed; returns its screen. A newly opened
+        customer whose history the cache does not hold is asked of the server (`fetch_history`)."""
         index = self.index_of(customer_id)
         if index >= 0:
             self.setCurrentIndex(index)
             return self._screen(index)
+        if fetch_history:
+            self.fetch_history(customer_id)
         screen = self._screen_factory()(self._ctx, customer_id, self)
         screen.setProperty("customerId", customer_id)
         title = str(screen.title()) if hasattr(screen, "title") else customer_id
@@ -173,6 +187,57 @@ class CustomerTabs(QTabWidget):
         self.setCurrentIndex(index)
         self.customersChanged.emit()
         return screen
+
+    # -- on-demand history -------------------------------------------------------------------------
+
+    def fetch_history(self, customer_id: str) -> bool:
+        """Ask the server for the customer's scope when the cache does not hold its history; True
+        when asked (the answer comes later, on the GUI thread)."""
+        ctx = self._ctx
+        api = ctx.api
+        if api is None:
+            return False
+        with ctx.cache.read() as conn:
+            if not customer_scopes.wants_grant(conn, customer_id, datetime.now(UTC)):
+                return False
+        cache = ctx.cache
+        ctx.tasks.network(
+            lambda: customer_scopes.request_grant(api, cache, customer_id),
+            done=lambda answer: self._granted(customer_id, answer),
+            failed=self._grant_failed,
+            key=f"customer-scope/{customer_id}",
+        )
+        return True
+
+    def _granted(self, customer_id: str, answer: tuple[str, str]) -> None:
+        scope, server_expiry = answer
+        if not scope:
+            log.info("the server showed a customer but opened no scope for it")
+            return
+        ctx = self._ctx
+
+        def record(writer: Writer) -> customer_scopes.Grant:
+            return customer_scopes.record_grant(
+                writer, scope, datetime.now(UTC), server_expires_at=server_expiry
+            )
+
+        def recorded(_grant: customer_scopes.Grant) -> None:
+            ctx.request_sync()
+            self.historyGranted.emit(customer_id)
+
+        ctx.tasks.write(record, done=recorded, failed=self._grant_failed)
+
+    def _grant_failed(self, error: BaseException) -> None:
+        if isinstance(error, TransportError):
+            text = tr("Offline: this customer's full history is shown once the server can be reached.")
+        elif isinstance(error, NotFound):
+            text = tr("The server does not know this customer (yet).")
+        else:
+            text = tr("The customer's history could not be fetched: {problem}").format(
+                problem=type(error).__name__
+            )
+        log.info("on-demand customer scope not opened: %s", type(error).__name__)
+        self.problem.emit(text)
 
     def _close_button(self, screen: QWidget, title: str) -> QToolButton:
         button = QToolButton(self.tabBar())
