@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole check, as CI runs it: bootstrap, then lint, format, types, import contracts, tests.
 # Stops at the first failing step. Extra arguments go to pytest (e.g. `bash scripts/test.sh -k gui -x`).
+# pytest runs on up to 4 worker processes (pytest-xdist): every test has its own server, ports,
+# files and keyring, and each worker its own throwaway PostgreSQL cluster.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,5 +33,5 @@ step "ruff format --check" ruff format --check .
 step "mypy (strict)" mypy
 step "import contracts (lint-imports)" lint-imports
 step "pytest (QT_QPA_PLATFORM=$QT_QPA_PLATFORM, LIAISON_REQUIRE_POSTGRES=${LIAISON_REQUIRE_POSTGRES:-unset})" \
-  python -m pytest "$@"
+  python -m pytest --numprocesses auto --maxprocesses 4 "$@"
 printf '\n==> all steps passed\n'
