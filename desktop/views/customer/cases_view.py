@@ -1,7 +1,7 @@
 """The open cases table; choosing a row tells the screen which case to edit."""
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -29,6 +29,20 @@ from desktop.views.i18n import tr
 class SlaDelegate(QStyledItemDelegate):
     """The SLA cell as a badge that keeps its warning colour even on a selected row."""
 
+    #: the badge's inset in the cell and the text's padding inside it (px, each side)
+    INSET = 3
+    PADDING = 6
+
+    def sizeHint(  # noqa: N802 - Qt's name
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        """Wide enough for the bold badge text (ResizeToContents sizes the column from this)."""
+        hint = super().sizeHint(option, index)
+        font = QFont(option.font)
+        font.setBold(True)
+        text = QFontMetrics(font).horizontalAdvance(str(index.data() or ""))
+        return QSize(max(hint.width(), text + 2 * (self.INSET + self.PADDING)), hint.height())
+
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
@@ -44,7 +58,7 @@ class SlaDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(background)
-        badge = rect.adjusted(3, 3, -3, -3)
+        badge = rect.adjusted(self.INSET, self.INSET, -self.INSET, -self.INSET)
         painter.drawRoundedRect(badge, 4, 4)
         foreground = index.data(Qt.ItemDataRole.ForegroundRole)
         painter.setPen(

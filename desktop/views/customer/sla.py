@@ -40,24 +40,26 @@ def sla_state(due: str | None, now: datetime) -> SlaState:
     return "ok"
 
 
-def _span(delta: timedelta) -> str:
+def _span(delta: timedelta, *, coarse: bool = False) -> str:
+    """`2 d 5 h`, `1 h 05 min`, `12 min`; `coarse` keeps only the largest unit (`2 d`, `5 h`)."""
     minutes = int(delta.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return tr("{d} d {h} h").format(d=days, h=hours)
+        return tr("{d} d").format(d=days) if coarse else tr("{d} d {h} h").format(d=days, h=hours)
     if hours:
-        return tr("{h} h {m:02d} min").format(h=hours, m=mins)
+        return tr("{h} h").format(h=hours) if coarse else tr("{h} h {m:02d} min").format(h=hours, m=mins)
     return tr("{m} min").format(m=mins)
 
 
 def countdown(due: str | None, now: datetime) -> str:
-    """Time left (`1 h 05 min`, rounded up to the minute), `overdue 12 min`, or `no SLA`."""
+    """Time left (`1 h 05 min`, rounded up to the minute), `overdue 12 min` (`overdue 3 d`: past
+    an hour only the largest unit, so the column stays narrow), or `no SLA`."""
     when = parse_due(due)
     if when is None:
         return tr("no SLA")
     if when <= now:
-        return tr("overdue {span}").format(span=_span(now - when))
+        return tr("overdue {span}").format(span=_span(now - when, coarse=True))
     return _span(when - now + timedelta(seconds=59))
 
 

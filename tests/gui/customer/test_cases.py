@@ -155,3 +155,27 @@ def test_new_case_and_log_interaction_dialogs(qtbot: QtBot, ctx: ViewContext, ca
     assert screen.timeline.model.interaction_count == before + 1
     assert screen.timeline.chips["partner"].text().endswith(" 2")
     assert outbox(cache)[-1][0::2] == ("interaction", "append")
+
+
+def test_the_sla_column_fits_its_bold_badge(qtbot: QtBot, cache: Cache) -> None:
+    """The badge text is bold and padded: the column sized to contents must hold all of it."""
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from desktop.views.customer.cases_view import CasesView, SlaDelegate
+
+    model = CasesModel(cache, CUSTOMER, clock=lambda: NEAR_DUE_AT + timedelta(days=3, hours=12))
+    view = CasesView(model)
+    qtbot.addWidget(view)
+    view.resize(420, 200)
+    with qtbot.waitExposed(view):
+        view.show()
+    view.table.resizeColumnsToContents()
+    index = model.index(model.row_of(CASE_NEAR), SLA)
+    assert index.data() == "overdue 3 d"  # past an hour, only the largest unit
+    bold = QFont(view.table.font())
+    bold.setBold(True)
+    needed = QFontMetrics(bold).horizontalAdvance(index.data()) + 2 * (
+        SlaDelegate.INSET + SlaDelegate.PADDING
+    )
+    assert view.table.columnWidth(SLA) >= needed
+    view.hide()
