@@ -31,6 +31,16 @@ from desktop.services.store.schema import MIRRORS
 log = logging.getLogger(__name__)
 
 DEMO_CUSTOMERS: Final = 20_000
+#: a smaller demo (the test suite's screenshots): `LIAISON_DEMO_CUSTOMERS=400 liaison --demo …`
+ENV_CUSTOMERS: Final = "LIAISON_DEMO_CUSTOMERS"
+
+
+def demo_customers() -> int:
+    """How many customers the demo seeds: `LIAISON_DEMO_CUSTOMERS` when it is a positive number."""
+    named = os.environ.get(ENV_CUSTOMERS, "")
+    return int(named) if named.isdigit() and int(named) > 0 else DEMO_CUSTOMERS
+
+
 DEMO_USERNAME: Final = "agent"
 #: the password `server.cli seed` gives the demo users (the server refuses it off loopback)
 DEMO_PASSWORD: Final = "demo"  # noqa: S105 - a documented demo credential, loopback only
@@ -58,12 +68,12 @@ class DemoServer:
     def __init__(
         self,
         *,
-        customers: int = DEMO_CUSTOMERS,
+        customers: int | None = None,
         python: str = sys.executable,
         log_file: Path | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> None:
-        self.customers = customers
+        self.customers = customers if customers is not None else demo_customers()
         self.python = python
         self.log_file = log_file
         self.progress = progress
