@@ -29,7 +29,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +44,7 @@ import httpx  # noqa: E402
 import msgspec  # noqa: E402
 import sqlcipher3.dbapi2 as sqlcipher  # type: ignore[import-untyped]  # noqa: E402
 
+from desktop.services import sync_pull  # noqa: E402
 from desktop.services.api import ApiClient, PullResult  # noqa: E402
 from desktop.services.api_http import ApiConfig  # noqa: E402
 from desktop.services.store import Cache, open_cache  # noqa: E402
@@ -216,19 +217,31 @@ class EngineRun:
     captured: Captured
     #: the cache file and its WAL right after priming, before the cache was closed
     open_bytes: int
+    #: rows per snapshot page the engine asked for
+    snapshot_limit: int = 0
+    #: seconds in `Puller.pull_all` (fetch, apply, search rebuild) and in the search rebuild alone
+    pull_seconds: float = 0.0
+    reindex_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
         return self.records / self.seconds
 
 
-def prime_with_engine(url: str, cache_path: Path, key: str | None, page_limit: int) -> EngineRun:
-    """Sign in as the demo agent and prime its default scopes into a fresh cache at `cache_path`."""
+def prime_with_engine(
+    url: str, cache_path: Path, key: str | None, page_limit: int, snapshot_limit: int | None = None
+) -> EngineRun:
+    """Sign in as the demo agent and prime its default scopes into a fresh cache at `cache_path`
+    (snapshot pages of `snapshot_limit` rows; None: the engine's default, 10 times `page_limit` up to 5000)."""
     cache = open_encrypted_cache(cache_path, key)
     api = CapturingApi(ApiConfig(base_url=url, read_timeout_s=300.0))
     try:
         api.login("agent", DEMO_PASSWORD)
         engine = SyncEngine(cache, api, page_limit=page_limit)
+        if snapshot_limit is not None:
+            engine.puller.snapshot_limit = snapshot_limit
+        snapshot = engine.puller.snapshot_limit
+        phases = _time_phases(engine)
         scopes = engine.scopes()
         started = time.perf_counter()
         engine.run_once()
@@ -239,7 +252,37 @@ def prime_with_engine(url: str, cache_path: Path, key: str | None, page_limit: i
         api.close()
         cache.close()
     captured = api.captured
-    return EngineRun(captured.records, seconds, len(captured.pages), captured, open_bytes)
+    return EngineRun(
+        captured.records,
+        seconds,
+        len(captured.pages),
+        captured,
+        open_bytes,
+        snapshot,
+        phases["pull"],
+        phases["reindex"],
+    )
+
+
+def _time_phases(engine: SyncEngine) -> dict[str, float]:
+    """Seconds spent in the engine's pull (`Puller.pull_all`) and in its deferred search rebuild
+    (`reindex_pending`), summed while the engine runs: wrappers that time and call the originals."""
+    spent = {"pull": 0.0, "reindex": 0.0}
+
+    def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - began
+
+        return wrapper
+
+    engine.puller.pull_all = timed("pull", engine.puller.pull_all)  # type: ignore[method-assign]
+    names = vars(sync_pull)  # the name the puller calls, replaced for this process
+    names["reindex_pending"] = timed("reindex", names["reindex_pending"])
+    return spent
 
 
 # ---- the limit: decode + raw executemany ------------------------------------------------------
@@ -353,6 +396,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--page-limit", type=int, default=500, metavar="L", help="pull page size (engine default 500)"
     )
+    parser.add_argument(
+        "--snapshot-limit",
+        type=int,
+        default=None,
+        metavar="S",
+        help="rows per snapshot page (engine default 10 times the page limit, at most 5000)",
+    )
     parser.add_argument("--workdir", metavar="DIR", help="keep (and reuse) the seeded server database here")
     args = parser.parse_args(argv)
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
@@ -361,10 +411,18 @@ def main(argv: list[str] | None = None) -> None:
         TemporaryDirectory(prefix="liaison-cache-") as tmp,
     ):
         folder = Path(tmp)
-        run = prime_with_engine(server.url, folder / "engine.db", new_key(), args.page_limit)
+        run = prime_with_engine(
+            server.url, folder / "engine.db", new_key(), args.page_limit, args.snapshot_limit
+        )
+        sizes = f"snapshot pages of {run.snapshot_limit}, log pages of {args.page_limit}"
         print(
-            f"engine: {run.records:,} records in {run.pages} pages ({args.page_limit}/page), {run.seconds:.2f} s "
+            f"engine: {run.records:,} records in {run.pages} pages ({sizes}), {run.seconds:.2f} s "
             f"→ {run.rate:,.0f} records/s into the encrypted cache ({run.open_bytes / 2**20:.0f} MiB with its WAL)"
+        )
+        print(
+            f"        of which the pull {run.pull_seconds:.2f} s (the search index rebuilt after each "
+            f"snapshot: {run.reindex_seconds:.2f} s); the rest of the cycle (integrity check of every "
+            f"new scope against the server's checksum, settle): {run.seconds - run.pull_seconds:.2f} s"
         )
         records, seconds = limit_over_http(server.url, run.captured, folder / "limit-http.db", new_key())
         limit = records / seconds

@@ -36,6 +36,7 @@ from desktop.services import customer_scopes
 from desktop.services.api import ApiClient
 from desktop.services.api_errors import ApiError, EpochReset, Forbidden, TransportError
 from desktop.services.store import Cache, Changed, drop_scope, reset_epoch, reset_scope, scope_checksum, state
+from desktop.services.store.apply import reindex_pending
 from desktop.services.store.state import ScopeState
 from desktop.services.sync_live import LiveLoop
 from desktop.services.sync_outbox import ACKED_LOG_DAYS, prune_acked_log, requeue_for_epoch, settle_acked
@@ -240,6 +241,9 @@ class SyncEngine:
         changed = Changed()
         try:
             self.board.update(state="syncing")
+            # search documents a crash left unbuilt after priming (offline too: no network needed)
+            while reindex_pending(self.cache.writer):
+                pass
             self._drop_expired(changed)
             scopes = self.scopes()
             self._probe_epoch(changed)

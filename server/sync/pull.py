@@ -7,9 +7,10 @@ page never reaches past a sequence number that could still be uncommitted.
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Column, Connection, and_, func, select
 
 from server.auth.principal import Principal
 from server.db import tables as t
@@ -17,6 +18,7 @@ from server.db.types import utcnow
 from server.sync.cursor import BadCursor, Cursor, decode_cursor
 from server.sync.rows import load_rows, wire_fields
 from server.sync.scopes import Scope, parse_scope, scope_contains, scope_entities, snapshot_query
+from wire.records import field_names
 from wire.sync import PullRequest
 from wire.version import SCHEMA_VERSION
 
@@ -112,6 +114,19 @@ def _cursor_for(name: str, raw: str | None, meta: Meta) -> Cursor:
     return cursor
 
 
+@cache
+def _snapshot_columns(entity: str) -> tuple[Column[Any], ...]:
+    """What a snapshot page reads of an entity: id, version, seq and the wire fields, nothing else
+    (`updated_at`, `deleted_at` and server-only columns would only be converted and dropped)."""
+    table = t.ENTITY_TABLES[entity]
+    return (
+        table.c.id,
+        table.c.version,
+        table.c.last_modified_seq,
+        *(table.c[n] for n in field_names(entity)),
+    )
+
+
 def _snapshot_page(
     conn: Connection, scope: Scope, cursor: Cursor, limit: int
 ) -> tuple[list[Change], Cursor, bool]:
@@ -121,8 +136,10 @@ def _snapshot_page(
     while index < len(entities) and len(changes) < limit:
         entity = entities[index]
         table = t.ENTITY_TABLES[entity]
+        names = field_names(entity)
         query = (
             snapshot_query(entity, scope)
+            .with_only_columns(*_snapshot_columns(entity))
             .where(table.c.last_modified_seq <= cursor.s0)
             # the keyset walks the primary-key index in the database's own collation; only the
             # checksum needs the bytewise order clients use
@@ -131,22 +148,22 @@ def _snapshot_page(
             .order_by(table.c.id)
             .limit(limit - len(changes))
         )
-        rows = conn.execute(query).mappings().all()
-        for row in rows:
-            changes.append(
-                dict(
-                    seq=int(row["last_modified_seq"]),
-                    entity=entity,
-                    id=row["id"],
-                    op="upsert",
-                    version=int(row["version"]),
-                    fields=wire_fields(entity, row),
-                )
-            )
+        rows = conn.execute(query).all()
+        changes += [
+            {
+                "seq": int(row[2]),
+                "entity": entity,
+                "id": row[0],
+                "op": "upsert",
+                "version": int(row[1]),
+                "fields": dict(zip(names, row[3:], strict=True)),
+            }
+            for row in rows
+        ]
         if len(changes) < limit:  # this entity is exhausted
             index, last_id = index + 1, ""
         else:
-            last_id = rows[-1]["id"]
+            last_id = rows[-1][0]
     if index >= len(entities):
         # primed: continue from S0 in the log (changes made while priming arrive that way)
         return changes, Cursor(epoch=cursor.epoch, scope=cursor.scope, mode="log", seq=cursor.s0), True

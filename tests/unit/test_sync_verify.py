@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import delete, insert, text
 
 from desktop.services.store import apply_local_edit, open_cache, state
+from desktop.services.store.migrations import MIGRATIONS
 from desktop.services.store.schema import MIRRORS, row_scope
 from desktop.services.store.state import ScopeState
 from desktop.services.sync import VERIFY_INTERVAL, SyncEngine, verification_due
@@ -206,7 +207,11 @@ def test_check_times_survive_a_restart_and_a_v1_cache_is_migrated(tmp_path: Path
             conn.exec_driver_sql("PRAGMA user_version = 1")
     cache, report = open_cache(path, None)
     with cache:
-        assert (report.outcome, report.schema_before, report.schema_version) == ("migrated", 1, 2)
+        assert (report.outcome, report.schema_before, report.schema_version) == (
+            "migrated",
+            1,
+            len(MIGRATIONS),
+        )
         with cache.read() as conn:
             assert state.read_state(conn).scopes["ref"] == ScopeState("ref", "cursor-1", True, None)
         with cache.writer.transaction() as conn:

@@ -4,8 +4,9 @@ Qt-free. The sync engine and the GUI's store lane use:
 - `open_cache(path, key) -> (Cache, StartupReport)`; `Cache.writer` (the one `Writer`),
   `Cache.read()` (read-only connections);
 - `apply_local_edit(writer, entity, id, op, new_values, depends_on=None) -> Changed`;
-- `apply_page(writer, scope, changes, next_cursor, primed=, epoch=) -> Changed`, `reset_scope`,
-  `reset_epoch`, `drop_scope`;
+- `apply_page(writer, scope, changes, next_cursor, primed=, epoch=, defer_search=) -> Changed`
+  (`defer_search`: the customers' search documents are listed in `search_dirty` and rebuilt by
+  `apply.reindex_pending`), `reset_scope`, `reset_epoch`, `drop_scope`;
 - queries (`customer`, `customers_by_phone`, `outbox_counts`, `scope_checksum`) and `search`;
 - `state` (epoch, client id, cursors) and `overlay.settle` for rows whose outbox entries left.
 """

@@ -24,7 +24,7 @@ of different rows are independent, so the split does not change the outcome.
 
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Connection
 
@@ -51,8 +51,11 @@ from desktop.services.store.rows import (
     write_shadow,
 )
 from desktop.services.store.schema import MIRRORS
-from desktop.services.store.search import reindex
+from desktop.services.store.search import mark_dirty, reindex, reindex_dirty
 from wire.fast import ValidatedChange
+
+#: deferred search documents rebuilt per transaction (`reindex_pending`)
+REINDEX_BATCH: Final = 2000
 
 
 def _now() -> str:
@@ -176,11 +179,14 @@ def apply_page(
     *,
     primed: bool | None = None,
     epoch: str | None = None,
+    defer_search: bool = False,
 ) -> Changed:
     """Apply one scope page and store `next_cursor`, in one transaction.
 
     `primed=True` marks the scope primed (the page that ends its snapshot) and drops the rows a
-    re-prime did not send again; `epoch`, when given, is stored with the page.
+    re-prime did not send again; `epoch`, when given, is stored with the page. `defer_search`
+    (snapshot pages): the customers whose search documents changed are listed in `search_dirty`,
+    in this transaction, for `reindex_pending` instead of being rebuilt now.
     """
     touched = Touched()
     with writer.transaction() as conn:
@@ -190,10 +196,20 @@ def apply_page(
         state.set_cursor(conn, scope, next_cursor, primed=primed, at=_now())
         if epoch is not None:
             state.set_epoch(conn, epoch)
-        reindex(conn, touched.customers)
+        if defer_search:
+            mark_dirty(conn, touched.customers)
+        else:
+            reindex(conn, touched.customers)
         crashpoints.hit("inside_page_apply")  # rows, cursor and index written, not yet committed
     touched.changed.scopes.add(scope)
     return touched.changed
+
+
+def reindex_pending(writer: Writer, batch: int = REINDEX_BATCH) -> int:
+    """Rebuild up to `batch` search documents that snapshot pages deferred, in one transaction;
+    returns how many (0: none left). Short transactions, so local edits wait at most one batch."""
+    with writer.transaction() as conn:
+        return reindex_dirty(conn, batch)
 
 
 def reset_scope(writer: Writer, scope: str) -> Changed:

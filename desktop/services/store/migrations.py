@@ -6,7 +6,11 @@ that already holds data, a copy is taken with the SQLite backup API.
 
 Step 1 creates the tables as `schema.py` declares them now, so later steps add only what a file
 made by an older build lacks (they check first, and are no-ops on a file step 1 just created):
-- v2: `sync_scope.verified_at`, when the scope last passed the daily integrity check.
+- v2: `sync_scope.verified_at`, when the scope last passed the daily integrity check;
+- v3: `row_scope` rebuilt `WITHOUT ROWID` (one B-tree on its key instead of a table plus a
+  unique index: less to write per membership while priming), the `search_dirty` table (search
+  documents rebuilt once per customer when a snapshot completes), and the customer timeline index
+  on `interaction` in place of its plain `customer_id` index.
 """
 
 import uuid
@@ -21,7 +25,7 @@ from sqlalchemy import Connection, insert
 from desktop.services.store.backup import backup_file
 from desktop.services.store.database import Writer
 from desktop.services.store.errors import CacheError
-from desktop.services.store.schema import FTS_DDL, metadata, sync_state
+from desktop.services.store.schema import FTS_DDL, MIRRORS, metadata, row_scope, search_dirty, sync_state
 
 Migration = Callable[[Connection], None]
 
@@ -42,7 +46,27 @@ def _v2_scope_verified_at(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE sync_scope ADD COLUMN verified_at TEXT")
 
 
-MIGRATIONS: Final[list[Migration]] = [_v1_create, _v2_scope_verified_at]
+def _table_sql(conn: Connection, name: str) -> str:
+    found = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return str(found.scalar() or "")
+
+
+def _v3_priming_layout(conn: Connection) -> None:
+    if "WITHOUT ROWID" not in _table_sql(conn, "row_scope").upper():
+        conn.exec_driver_sql("ALTER TABLE row_scope RENAME TO row_scope_v2")
+        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_row_scope_scope")
+        row_scope.create(conn)  # the table and its index, as schema.py declares them now
+        conn.exec_driver_sql(
+            "INSERT INTO row_scope (entity, id, scope, stale) SELECT entity, id, scope, stale FROM row_scope_v2"
+        )
+        conn.exec_driver_sql("DROP TABLE row_scope_v2")
+    search_dirty.create(conn, checkfirst=True)
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ix_interaction_customer_id")
+    for index in MIRRORS["interaction"].indexes:
+        index.create(conn, checkfirst=True)
+
+
+MIGRATIONS: Final[list[Migration]] = [_v1_create, _v2_scope_verified_at, _v3_priming_layout]
 
 
 @dataclass(frozen=True)

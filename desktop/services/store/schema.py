@@ -1,16 +1,21 @@
-"""SQLAlchemy Core tables of the offline cache (schema version 2: see `migrations.py`).
+"""SQLAlchemy Core tables of the offline cache (schema version 3: see `migrations.py`).
 
 - one mirror table per synced entity (named as the entity), with `id`, `version`, the wire fields
   of `wire.records` and `extra` (JSON of fields this build does not know). The `conflict` mirror is
   SYNC.md's client-side `sync_conflict`. A row created locally and not yet pulled back has version 0;
-- `row_scope`: which subscribed scopes hold each row (`stale` marks memberships of a scope being
-  re-primed, dropped when its snapshot completes);
+- `row_scope` (`WITHOUT ROWID`, clustered on its key `(entity, id, scope)`): which subscribed
+  scopes hold each row (`stale` marks memberships of a scope being re-primed, dropped when its
+  snapshot completes);
 - SYNC.md §2 client tables: `outbox`, `acked_log`, `server_shadow` (NULL `values_json`: deleted
   on the server), `rejected_log`;
 - `sync_state` (one row: epoch, client id, last success/error) and `sync_scope` (cursor, primed,
   `verified_at`: when its checksum last equalled the server's, for the daily integrity check);
 - the search index: `search_key` maps a customer to the rowid of its documents in the FTS5 tables
-  `search_words` (prefix search) and `search_digits` (trigram: substring search for digits).
+  `search_words` (prefix search) and `search_digits` (trigram: substring search for digits);
+  `search_dirty` lists the customers whose documents a snapshot page changed and that are not
+  rebuilt yet (written in the page's transaction, so a crash keeps them: `search.py`);
+- `interaction` has `ix_interaction_customer_timeline (customer_id, occurred_at, id, channel)`: a
+  customer's timeline, newest first and by channel, read from the index alone.
 """
 
 from typing import Any, Final
@@ -53,7 +58,16 @@ def _mirror(entity: str) -> Table:
     columns.append(Column("extra", JSON, nullable=False, default=dict))
     table = Table(entity, metadata, *columns)
     names = set(entity_spec.field_names)
-    if "customer_id" in names:
+    if entity == "interaction":
+        # leads with customer_id, so it also serves what `ix_<entity>_customer_id` does elsewhere
+        Index(
+            "ix_interaction_customer_timeline",
+            table.c.customer_id,
+            table.c.occurred_at,
+            table.c.id,
+            table.c.channel,
+        )
+    elif "customer_id" in names:
         Index(f"ix_{entity}_customer_id", table.c.customer_id)
     if entity == "case_note":
         Index("ix_case_note_case_id", table.c.case_id)
@@ -75,6 +89,7 @@ row_scope: Final = Table(
     Column("scope", Text, nullable=False),
     Column("stale", Boolean, nullable=False, default=False),
     PrimaryKeyConstraint("entity", "id", "scope"),
+    sqlite_with_rowid=False,
 )
 Index("ix_row_scope_scope", row_scope.c.scope, row_scope.c.entity, row_scope.c.id)
 
@@ -159,6 +174,13 @@ search_key: Final = Table(
     Column("doc", Integer, primary_key=True, autoincrement=True),
     Column("customer_id", Text, nullable=False, unique=True),
     sqlite_autoincrement=True,
+)
+
+search_dirty: Final = Table(
+    "search_dirty",
+    metadata,
+    Column("customer_id", Text, primary_key=True),
+    sqlite_with_rowid=False,
 )
 
 #: FTS5 tables (no Core equivalent): created by the v1 migration

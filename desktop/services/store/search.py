@@ -8,6 +8,15 @@ One document per customer in two FTS5 tables sharing a rowid (`search_key.doc`):
   digits of account numbers, external keys and case numbers: a phone-like query of three digits or
   more is matched as a substring.
 
+Snapshot pages do not rebuild documents: a customer's document depends on its contact points,
+external refs and cases, which a snapshot sends pages later (entity by entity), so rebuilding on
+every page made each document about three times. Instead `mark_dirty` lists the customers a
+snapshot page touched in `search_dirty`, in the page's own transaction (a crash keeps the list with
+the rows it describes), and `reindex_dirty` rebuilds them once, in bounded transactions, when the
+scope's snapshot completes. Until then a customer that only this snapshot brought is not found by
+search (phone lookups and the customer screen read the mirrors and are not affected); a customer
+already indexed keeps its old document until the rebuild. Log pages and local edits rebuild at once.
+
 A query is cut into our own [0-9a-z] words before it reaches FTS5 and every word is quoted, so FTS
 syntax in user input (`"`, `*`, `-`, `NEAR(`, `AND`) is only ever text. Results are not ranked by
 FTS (no ORDER BY rank on keystrokes): the first `limit` matches are sorted by name.
@@ -167,6 +176,31 @@ def reindex(conn: Connection, customer_ids: set[str]) -> None:
     a snapshot page re-indexes hundreds of them."""
     for ids in chunked(sorted(customer_ids)):
         _reindex_chunk(conn, ids)
+
+
+def mark_dirty(conn: Connection, customer_ids: set[str]) -> None:
+    """Note customers whose documents must be rebuilt (`reindex_dirty`), in the caller's transaction."""
+    if customer_ids:
+        driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        driver.executemany(
+            "INSERT OR IGNORE INTO search_dirty (customer_id) VALUES (?)", [(c,) for c in customer_ids]
+        )
+
+
+def reindex_dirty(conn: Connection, limit: int) -> int:
+    """Rebuild the documents of up to `limit` listed customers and unlist them; returns how many."""
+    ids = [str(r[0]) for r in run(conn, "SELECT customer_id FROM search_dirty LIMIT ?", (limit,))]
+    if not ids:
+        return 0
+    reindex(conn, set(ids))
+    driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    driver.executemany("DELETE FROM search_dirty WHERE customer_id = ?", [(i,) for i in ids])
+    return len(ids)
+
+
+def dirty_count(conn: Connection) -> int:
+    """How many customers' documents wait for `reindex_dirty` (0 once every snapshot's are rebuilt)."""
+    return int(run(conn, "SELECT count(*) FROM search_dirty").fetchone()[0])
 
 
 def _match_docs(conn: Connection, table: str, expression: str, limit: int) -> list[int]:

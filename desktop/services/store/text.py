@@ -11,7 +11,7 @@ _FOLD_EXTRA: Final = str.maketrans(
     {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
 )
 _APOSTROPHES: Final = re.compile(r"['\u2019\u02bc`]")
-_NON_WORD: Final = re.compile(r"[^0-9a-z]+")
+_WORD: Final = re.compile(r"[0-9a-z]+")
 _NON_DIGIT: Final = re.compile(r"[^0-9]+")
 _PHONE_LIKE: Final = re.compile(r"^\+?[\d\s\-().\/]+$")
 _CALLING_CODES: Final = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
@@ -20,15 +20,29 @@ MAX_QUERY: Final = 200
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Lower-case without accents: `Ñúñez-Müller` → `nunez-muller`."""
+    """Lower-case without accents: `Ñúñez-Müller` → `nunez-muller`.
+
+    ASCII text (most names, every email and number) has nothing to decompose or translate, and
+    its `casefold` is `lower`: the fast path gives the same result for a fraction of the cost."""
+    if text.isascii():
+        return text.lower()
     lowered = text.casefold().translate(_FOLD_EXTRA)
     decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def words(text: str) -> list[str]:
-    """Folded words of [0-9a-z]; apostrophes join (`O'Brien` → `obrien`), the rest separates."""
-    return [w for w in _NON_WORD.split(_APOSTROPHES.sub("", fold(text))) if w]
+    """Folded words of [0-9a-z]; apostrophes join (`O'Brien` → `obrien`), the rest separates.
+
+    Search documents are built from hundreds of thousands of values while priming: ASCII text
+    skips the regular expression for apostrophes (only `'` and `` ` `` are ASCII ones)."""
+    if text.isascii():
+        folded = text.lower()
+        if "'" in folded or "`" in folded:
+            folded = folded.replace("'", "").replace("`", "")
+    else:
+        folded = _APOSTROPHES.sub("", fold(text))
+    return _WORD.findall(folded)
 
 
 def digits(text: str) -> str:
