@@ -12,8 +12,7 @@ server's own expiry time is kept for display and support only): a client clock t
 with the server's then shortens or lengthens the hold, and the server's refusal of a scope it no
 longer grants (`scope_not_granted`) drops it just the same — the server stays the authority.
 
-The table is created by the first grant (`CREATE TABLE IF NOT EXISTS`, additive; reads treat a
-missing table as no grants), so older cache files need no migration step.
+The table is part of the cache schema (v4, `store/schema.py`).
 """
 
 from collections.abc import Iterable
@@ -25,7 +24,7 @@ from sqlalchemy import Connection
 
 from desktop.services.api import ApiClient
 from desktop.services.store import Cache, Writer, state
-from desktop.services.store.driver import run, scalar
+from desktop.services.store.driver import run
 from desktop.services.store.outbox import has_entries
 
 #: how long a granted customer scope is held (the server's `ON_DEMAND_TTL_HOURS`)
@@ -35,16 +34,6 @@ TTL: Final = timedelta(hours=24)
 RENEW_AFTER: Final = TTL / 2
 PREFIX: Final = "customer:"
 TABLE: Final = "customer_scope_grant"
-
-_DDL: Final = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
-    scope TEXT PRIMARY KEY,
-    customer_id TEXT NOT NULL,
-    granted_at TEXT NOT NULL,
-    expires_at TEXT NOT NULL,
-    server_expires_at TEXT
-)
-"""
 
 
 @dataclass(frozen=True)
@@ -78,15 +67,8 @@ def _expired(grant: Grant, now: datetime) -> bool:
         return True  # an unreadable time: drop it, the next opening grants it again
 
 
-def _has_table(conn: Connection) -> bool:
-    found = scalar(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,))
-    return found is not None
-
-
 def grants(conn: Connection) -> list[Grant]:
     """Every recorded grant, live or expired, by scope name."""
-    if not _has_table(conn):
-        return []
     rows = run(
         conn,
         f"SELECT scope, customer_id, granted_at, expires_at, server_expires_at FROM {TABLE} ORDER BY scope",
@@ -108,7 +90,6 @@ def record(conn: Connection, name: str, now: datetime, *, server_expires_at: str
     transaction; the hold lasts `TTL` from `now`."""
     if not is_customer_scope(name):
         raise ValueError(f"not a customer scope: {name!r}")
-    conn.exec_driver_sql(_DDL)
     moment = _aware(now)
     grant = Grant(
         scope=name,
@@ -135,8 +116,6 @@ def record_grant(writer: Writer, name: str, now: datetime, *, server_expires_at:
 
 def forget(conn: Connection, names: Iterable[str]) -> None:
     """Forget the grants of these scopes (inside a writer transaction); unknown names are ignored."""
-    if not _has_table(conn):
-        return
     for name in names:
         run(conn, f"DELETE FROM {TABLE} WHERE scope = ?", (name,))
 

@@ -25,7 +25,15 @@ from sqlalchemy import Connection, insert
 from desktop.services.store.backup import backup_file
 from desktop.services.store.database import Writer
 from desktop.services.store.errors import CacheError
-from desktop.services.store.schema import FTS_DDL, MIRRORS, metadata, row_scope, search_dirty, sync_state
+from desktop.services.store.schema import (
+    FTS_DDL,
+    MIRRORS,
+    customer_scope_grant,
+    metadata,
+    row_scope,
+    search_dirty,
+    sync_state,
+)
 
 Migration = Callable[[Connection], None]
 
@@ -66,7 +74,17 @@ def _v3_priming_layout(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
-MIGRATIONS: Final[list[Migration]] = [_v1_create, _v2_scope_verified_at, _v3_priming_layout]
+def _v4_customer_scope_grants(conn: Connection) -> None:
+    # builds before v4 created the same table on the first grant: keep what they recorded
+    customer_scope_grant.create(conn, checkfirst=True)
+
+
+MIGRATIONS: Final[list[Migration]] = [
+    _v1_create,
+    _v2_scope_verified_at,
+    _v3_priming_layout,
+    _v4_customer_scope_grants,
+]
 
 
 @dataclass(frozen=True)

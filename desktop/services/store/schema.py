@@ -1,4 +1,4 @@
-"""SQLAlchemy Core tables of the offline cache (schema version 3: see `migrations.py`).
+"""SQLAlchemy Core tables of the offline cache (schema version 4: see `migrations.py`).
 
 - one mirror table per synced entity (named as the entity), with `id`, `version`, the wire fields
   of `wire.records` and `extra` (JSON of fields this build does not know). The `conflict` mirror is
@@ -181,6 +181,17 @@ search_dirty: Final = Table(
     metadata,
     Column("customer_id", Text, primary_key=True),
     sqlite_with_rowid=False,
+)
+
+#: on-demand `customer:<id>` scopes this client holds (`services/customer_scopes.py`), times ISO
+customer_scope_grant: Final = Table(
+    "customer_scope_grant",
+    metadata,
+    Column("scope", Text, primary_key=True),
+    Column("customer_id", Text, nullable=False),
+    Column("granted_at", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    Column("server_expires_at", Text, nullable=True),
 )
 
 #: FTS5 tables (no Core equivalent): created by the v1 migration
