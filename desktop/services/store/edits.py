@@ -177,9 +177,7 @@ def _delete(
     if current is None:
         raise LocalEditError(f"The {entity.replace('_', ' ')} {row_id} is not in the cache (deleted?).")
     version, values = current
-    never_sent = (
-        bool(entries) and entries[0].op == "create" and not any(e.may_be_on_server for e in entries)
-    )
+    never_sent = bool(entries) and entries[0].op == "create" and not any(e.may_be_on_server for e in entries)
     if never_sent and dependants(conn, entries[0].mutation_id) == 0:
         delete_entries(conn, [e.client_seq for e in entries])
         delete_row(conn, entity, row_id, touched)
@@ -228,9 +226,7 @@ def edit_in(
     entries = entries_for(conn, entity, row_id)
     last = entries[-1] if entries else None
     squash = (
-        last
-        if last is not None and not last.may_be_on_server and last.op in ("create", "update")
-        else None
+        last if last is not None and not last.may_be_on_server and last.op in ("create", "update") else None
     )
     if depends_on is None:
         depends_on = next((e.mutation_id for e in entries if e.op in ("create", "append")), None)
