@@ -309,7 +309,11 @@ class ApiClient:
     def push(self, request: PushRequest) -> PushResponse:
         """Push mutations; retried when safe (a mutation id seen before returns its stored result)."""
         answer = self._call(
-            "POST", PUSH, content=request.model_dump_json().encode(), retry=True, crash_point="mid_push_request"
+            "POST",
+            PUSH,
+            content=request.model_dump_json().encode(),
+            retry=True,
+            crash_point="mid_push_request",
         )
         return _decode(PushResponse, answer)
 
