@@ -31,9 +31,24 @@ import pytest  # noqa: E402
 from server.db.bootstrap import initialize  # noqa: E402
 from server.db.engine import Database  # noqa: E402
 from tests.support.demo import DemoServer, create_demo_data  # noqa: E402
+from tests.support.full_run import FULL_ENV  # noqa: E402
 from tests.support.live import LiveServer, start_live_server  # noqa: E402
 from tests.support.net import free_port as _free_port  # noqa: E402
 from tests.support.postgres import PgCluster, find_bindir  # noqa: E402
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--full",
+        action="store_true",
+        default=False,
+        help="reliability scenarios with SYNC.md's full trial counts (nightly; hours, not minutes)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--full"):
+        os.environ[FULL_ENV] = "1"
 
 
 def initialize_database(url: str) -> str:

@@ -45,10 +45,12 @@ from desktop.services.store.rows import read_row
 from desktop.services.store.schema import outbox
 from desktop.services.sync import SyncEngine
 from tests.e2e.conftest import E2EServer
+from tests.support.full_run import FULL_ENV
 from tests.support.net import bound_socket
 
-EXAMPLES = int(os.environ.get("LIAISON_MODEL_EXAMPLES", "5"))
-STEPS = int(os.environ.get("LIAISON_MODEL_STEPS", "15"))
+FULL = os.environ.get(FULL_ENV) == "1"  # `pytest --full`: SYNC.md's CI counts (500 x 50)
+EXAMPLES = int(os.environ.get("LIAISON_MODEL_EXAMPLES", "500" if FULL else "5"))
+STEPS = int(os.environ.get("LIAISON_MODEL_STEPS", "50" if FULL else "15"))
 USERS = ("agent", "supervisor", "agent")
 OUTCOMES = {"applied", "merged", "conflict", "rejected"}
 #: cycles one client may need to drain its outbox at quiescence

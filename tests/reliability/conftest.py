@@ -1,7 +1,7 @@
 """Reliability scenarios (SYNC.md §5) with small counts: the e2e server and clients, crash points,
 subprocess clients (`python -m desktop sync`) and the fault proxy (`tests/support/fault_proxy.py`).
 
-`LIAISON_TRIALS` sets the trial count of every scenario (small defaults keep CI fast).
+Trial counts: small in CI, SYNC.md §5's with `pytest --full` (nightly), or `LIAISON_TRIALS` for all.
 """
 
 import json
@@ -22,14 +22,19 @@ from desktop.services.store import Cache, open_cache
 from server.db import tables as t
 from tests.e2e.conftest import ROOT, E2EServer, _template, client, e2e_server, keyring_env  # noqa: F401
 from tests.support.fault_proxy import FaultProxy
+from tests.support.full_run import FULL_ENV
 
 HELPER = Path(__file__).with_name("cache_helper.py")
 SUBPROCESS_TIMEOUT_S = 60
 OUTCOMES = {"applied", "merged", "conflict", "rejected"}
 
 
-def trials(default: int) -> int:
-    return int(os.environ.get("LIAISON_TRIALS") or default)
+def trials(ci: int, full: int) -> int:
+    """A scenario's trial count: `ci` in the ordinary run, `full` (SYNC.md §5's count) with
+    `pytest --full` (LIAISON_FULL=1), and LIAISON_TRIALS for every scenario when set."""
+    if os.environ.get("LIAISON_TRIALS"):
+        return int(os.environ["LIAISON_TRIALS"])
+    return full if os.environ.get(FULL_ENV) == "1" else ci
 
 
 def run(

@@ -1,5 +1,5 @@
 """Scenario 12: append storm. Ten clients (five agent desktops, five supervisor desktops) each
-append `trials(30)` notes to one case while offline (1,000 each in the full run), then all push at
+append `trials(30, 1000)` notes to one case while offline (1,000 each in the full run), then all push at
 once, on ten threads, through the fault proxy:
 
 1. every push response is cut after the server committed (`limit_data` triggered by the push
@@ -86,7 +86,7 @@ def test_append_storm(e2e_server: E2EServer, proxy: FaultProxy, clients: list[Cl
     case_id = e2e_server.seed.case_id
     notes_before = server_notes(e2e_server)
     conflicts_before = e2e_server.query("SELECT count(*) FROM sync_conflict")[0][0]
-    per_client = trials(30)
+    per_client = trials(30, 1000)
     edits: list[dict[str, str]] = []
     bodies: dict[str, list[bytes]] = {}  # client id -> its push bodies, as first sent
     for n, c in enumerate(clients):  # offline (signed in, never synced): the notes wait in the outbox

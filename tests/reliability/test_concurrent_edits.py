@@ -80,7 +80,7 @@ def test_scenario_9_different_fields_merge_without_conflicts(
     e2e_server: E2EServer, desks: list[Client]
 ) -> None:
     log = EditLog()
-    for trial in range(trials(6)):
+    for trial in range(trials(6, 1000)):
         rng = random.Random(f"scenario-9/{trial}")
         case_id = new_case(log, rng.choice(desks), desks, e2e_server, rng)
         a, b = rng.sample(desks, 2)
@@ -121,7 +121,7 @@ def test_scenario_10_same_field_first_writer_wins_and_resolving_converges(
     e2e_server: E2EServer, desks: list[Client]
 ) -> None:
     log = EditLog()
-    for trial in range(trials(4)):
+    for trial in range(trials(4, 1000)):
         rng = random.Random(f"scenario-10/{trial}")
         case_id = new_case(log, rng.choice(desks), desks, e2e_server, rng)
         winner, loser = rng.sample(desks, 2)
@@ -223,7 +223,7 @@ def test_scenario_11_update_of_a_deleted_case_conflicts_and_restore_brings_it_ba
     e2e_server: E2EServer, desks: list[Client]
 ) -> None:
     log = EditLog()
-    for trial in range(trials(3)):
+    for trial in range(trials(3, 200)):
         rng = random.Random(f"scenario-11-delete-first/{trial}")
         case_id = new_case(log, rng.choice(desks), desks, e2e_server, rng)
         deleter, updater = rng.sample(desks, 2)
@@ -312,7 +312,7 @@ def test_scenario_11_delete_with_a_stale_base_conflicts_instead_of_deleting(
     or a server-validated command it had not pulled yet."""
     log = EditLog()
     stale: set[str] = set()  # the stale deletes so far: conflicts; every other edit applies
-    for trial in range(trials(2)):
+    for trial in range(trials(2, 200)):
         rng = random.Random(f"scenario-11-stale-delete/{how}/{trial}")
         case_id = new_case(log, rng.choice(desks), desks, e2e_server, rng)
         other, deleter = rng.sample(desks, 2)

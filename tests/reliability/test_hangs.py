@@ -83,7 +83,7 @@ def _converged(server: E2EServer, agent: Live) -> None:
 LiveFactory = Callable[..., Live]
 
 
-@pytest.mark.parametrize("trial", range(trials(1)))
+@pytest.mark.parametrize("trial", range(trials(1, 20)))
 def test_a_hung_pull_is_aborted_and_the_change_arrives(
     trial: int,
     e2e_server: E2EServer,
@@ -122,7 +122,7 @@ def test_a_hung_pull_is_aborted_and_the_change_arrives(
     _converged(e2e_server, agent)
 
 
-@pytest.mark.parametrize("trial", range(trials(1)))
+@pytest.mark.parametrize("trial", range(trials(1, 20)))
 @pytest.mark.parametrize("forwards", [False, True], ids=["lost-request", "lost-answer"])
 def test_a_hung_push_is_aborted_and_applied_once(
     trial: int,

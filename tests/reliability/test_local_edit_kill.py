@@ -65,7 +65,7 @@ def test_kill_during_local_edits(e2e_server: E2EServer, keyring_env: dict[str, s
     rng = random.Random(1)
     committed: set[str] = set()
     notes = MIRRORS["case_note"]
-    for _trial in range(trials(5)):
+    for _trial in range(trials(5, 1000)):
         done, in_flight = _edit_until_killed(
             keyring_env, profile, e2e_server.seed.case_id, rng.randint(1, 40)
         )

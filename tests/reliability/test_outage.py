@@ -79,7 +79,7 @@ def test_ten_minutes_of_503_lose_nothing_and_do_not_spin(
     edits += _edits(agent, case_id, "queued before")
 
     fake.now = START
-    rounds = trials(2)
+    rounds = trials(2, 5)
     for n in range(rounds):  # the user keeps working while the server is down
         fake.hold(START + (END - START) * (n + 1) / (rounds + 1))
         if n == 0:

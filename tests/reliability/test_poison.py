@@ -70,7 +70,7 @@ def test_poison_mutation_is_dead_lettered_and_the_rest_drains(
     good: list[dict[str, str]] = []
     poisons: dict[str, str] = {}  # mutation id -> the subject the user typed
     dependants: dict[str, str] = {}  # mutation id -> note body
-    for trial in range(trials(3)):
+    for trial in range(trials(3, 50)):
         good.append(
             record(
                 agent, "case_note", new_record_id(), "append", {"case_id": case_id, "body": f"before {trial}"}
@@ -132,7 +132,7 @@ def test_poison_mutation_is_dead_lettered_and_the_rest_drains(
     assert seen.mutations == {m: ["rejected"] for m in rejected}
     assert not e2e_server.query("SELECT 1 FROM case_note WHERE body LIKE 'note % on the new case %'")
     assert not e2e_server.query("SELECT 1 FROM support_case WHERE number LIKE 'CS-P%'")
-    last = trials(3) - 1
+    last = trials(3, 50) - 1
     assert e2e_server.query("SELECT subject, priority FROM support_case WHERE id = :i", i=case_id)[0] == (
         f"after poison {last}",
         "high" if last % 2 else "low",

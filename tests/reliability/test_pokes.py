@@ -150,7 +150,7 @@ def test_buffered_sse_falls_back_to_the_long_poll(
     _when(fake.held, "the first cycle")
     notes: list[str] = []
 
-    for trial in range(trials(3)):
+    for trial in range(trials(3, 50)):
         subject = f"long-polled {trial}"
         arrivals.expect(subject)
         apply_local_edit(other.cache.writer, "case", case_id, "update", {"subject": subject})
@@ -162,7 +162,7 @@ def test_buffered_sse_falls_back_to_the_long_poll(
     assert all("long_poll" in why for why in arrivals.reasons), arrivals.reasons
     assert all(at < SAFETY_SSE_DOWN_S for at in arrivals.at)
     assert proxy.applied().get("buffer", 0) >= 1 and loop.sse.pokes == 0 and not loop.sse.up
-    assert loop.long_poll is not None and loop.long_poll.polls >= trials(3)
+    assert loop.long_poll is not None and loop.long_poll.polls >= trials(3, 50)
 
     agent.halt()
     agent.engine.run_once()  # quiescence: whatever the last cycle left
@@ -228,7 +228,7 @@ def test_pokes_bring_each_desktops_edits_to_the_other(
         _when(ready[name], f"the {name}'s first cycle")
 
     notes: list[str] = []
-    for trial in range(trials(4)):
+    for trial in range(trials(4, 50)):
         writer, reader = ("agent", "supervisor") if trial % 2 == 0 else ("supervisor", "agent")
         subject = f"poked {trial}"
         seen[reader].expect(subject)
@@ -248,7 +248,9 @@ def test_pokes_bring_each_desktops_edits_to_the_other(
         desk.engine.run_once()
     _check_ledger(e2e_server, [d.cache for d in desks.values()], notes, notes_before)
     sums = {name: _settled(desk).checksums() for name, desk in desks.items()}
-    assert all(desk.row("case", case_id)["subject"] == f"poked {trials(4) - 1}" for desk in desks.values())  # type: ignore[index]
+    assert all(
+        desk.row("case", case_id)["subject"] == f"poked {trials(4, 50) - 1}" for desk in desks.values()
+    )  # type: ignore[index]
     assert sums["agent"].keys() & sums["supervisor"].keys()
     assert all(
         sums["agent"][s] == sums["supervisor"][s] for s in sums["agent"].keys() & sums["supervisor"].keys()

@@ -142,7 +142,7 @@ def test_kill_while_priming_resumes(
     before: dict[str, tuple[int, int, str, bool]] = {}
     unstarted = (-1, 0, "", False)
     crashed_priming = 0
-    for _trial in range(trials(3)):
+    for _trial in range(trials(3, 200)):
         # inside the transaction the crashing page is lost: let at least one page commit first
         skip = str(rng.randint(1 if point == "inside_page_apply" else 0, 3))
         done = helper(keyring_env, *prime, **{ENV_NAME: point, ENV_SKIP: skip})
@@ -155,7 +155,7 @@ def test_kill_while_priming_resumes(
         before = positions
         if all(p[3] for p in positions.values()):
             break  # primed: more trials would crash in ordinary pulls
-    assert crashed_priming >= min(trials(3), 2), "the crashes should land while priming"
+    assert crashed_priming >= min(trials(3, 200), 2), "the crashes should land while priming"
 
     done = helper(keyring_env, *prime)
     assert done.returncode == 0, done.stderr

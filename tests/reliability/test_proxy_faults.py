@@ -54,7 +54,7 @@ def test_clients_converge_through_faults(
     proxy.configure(FAULTS)
     edits: list[dict[str, str]] = []
     failed = 0
-    cycles = trials(5)
+    cycles = trials(5, 1000)
     for cycle in range(cycles):
         proxy.close_all()  # every cycle opens new connections, each with a 10% chance of a fault
         for n, c in enumerate(clients):

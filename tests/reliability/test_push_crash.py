@@ -46,7 +46,7 @@ def test_kill_during_push_then_restart(
     assert first.returncode == 0, first.stderr
 
     edits: list[dict[str, str]] = []
-    for trial in range(trials(2)):
+    for trial in range(trials(2, 100)):
         made = recorded_edits(helper(keyring_env, "edits", str(profile), case_id, "3", f"{point}-{trial}"))
         assert len(made) == 4
         edits += made
@@ -74,7 +74,7 @@ def test_kill_during_push_then_restart(
     assert (status["pending"], status["acked"], status["rejected"], status["conflicts"]) == (0, 0, 0, 0)
     assert set(status["cursors"].values()) == {"yes"}
     subject = e2e_server.query("SELECT subject FROM support_case WHERE id = :i", i=case_id)[0][0]
-    assert subject == f"{point}-{trials(2) - 1}"
+    assert subject == f"{point}-{trials(2, 100) - 1}"
     with ApiClient(ApiConfig(base_url=e2e_server.url)) as api:
         api.login("agent", "demo")
         for scope, mine in status["checksums"].items():

@@ -22,7 +22,7 @@ def test_lost_push_response_is_applied_once(
     agent = client("agent", url=proxy.url)
     agent.engine.run_once()
     edits: list[dict[str, str]] = []
-    for trial in range(trials(4)):
+    for trial in range(trials(4, 500)):
         made = []
         for _ in range(2):
             note_id = new_record_id()
@@ -67,6 +67,6 @@ def test_lost_push_response_is_applied_once(
     assert_exactly_once(e2e_server, edits, notes_before)
     assert (
         e2e_server.query("SELECT subject FROM support_case WHERE id = :i", i=case_id)[0][0]
-        == f"lost-{trials(4) - 1}"
+        == f"lost-{trials(4, 500) - 1}"
     )
     assert agent.checksums() == agent.server_checksums()

@@ -218,7 +218,7 @@ def test_redelivered_batches_apply_once_in_order(
         agent.engine.run_once()
         client_id = agent.client_id
         rng = random.Random(7)
-        rounds = trials(3)
+        rounds = trials(3, 100)
         edits: list[dict[str, str]] = []
         deliveries = batches = 0
         for r in range(rounds):

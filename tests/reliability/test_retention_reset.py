@@ -51,7 +51,7 @@ def test_absent_clients_reset_to_a_snapshot_and_keep_their_edits(
     # the absent desktops' offline edits: different fields from the supervisor's, so they merge
     edits: list[dict[str, str]] = [doomed]
     offline: list[dict[str, str]] = []
-    for n in range(trials(3)):
+    for n in range(trials(3, 20)):
         offline.append(record(away, "case", seed.case_id, "update", {"subject": f"offline subject {n}"}))
         offline.append(
             record(
@@ -65,7 +65,7 @@ def test_absent_clients_reset_to_a_snapshot_and_keep_their_edits(
         cursors = {n: s.cursor for n, s in state.read_state(conn).scopes.items()}
 
     # meanwhile the supervisor works on: many changes, one deletion of a row the others hold
-    for n in range(3 * trials(3)):
+    for n in range(3 * trials(3, 20)):
         edits.append(record(supervisor, "case", seed.case_id, "update", {"description": f"desc {n}"}))
         edits.append(record(supervisor, "customer", seed.customer_id, "update", {"organisation": f"Org {n}"}))
         edits.append(
@@ -103,12 +103,18 @@ def test_absent_clients_reset_to_a_snapshot_and_keep_their_edits(
     summary = away.engine.puller.pull_all(away.engine.scopes())
     assert {"directory", f"queue:{seed.data.queue_ids[0]}"} <= summary.reset
     assert _pending(away) == queued["away"]  # the reset kept the outbox
-    last = trials(3) - 1
+    last = trials(3, 20) - 1
     case = away.row("case", seed.case_id)
     customer = away.row("customer", seed.customer_id)
     assert case is not None and customer is not None
-    assert (case["subject"], case["description"]) == (f"offline subject {last}", f"desc {3 * trials(3) - 1}")
-    assert (customer["display_name"], customer["organisation"]) == (f"Ada {last}", f"Org {3 * trials(3) - 1}")
+    assert (case["subject"], case["description"]) == (
+        f"offline subject {last}",
+        f"desc {3 * trials(3, 20) - 1}",
+    )
+    assert (customer["display_name"], customer["organisation"]) == (
+        f"Ada {last}",
+        f"Org {3 * trials(3, 20) - 1}",
+    )
     assert away.row("customer", doomed["id"]) is None  # only the snapshot could tell: no tombstone left
     with away.cache.read() as conn:
         assert {n: s.cursor for n, s in state.read_state(conn).scopes.items()} != cursors
@@ -130,7 +136,7 @@ def test_absent_clients_reset_to_a_snapshot_and_keep_their_edits(
         assert [r.outcome for r in rows] in (["applied"], ["merged"]), mutation_id
     assert e2e_server.query(
         "SELECT display_name, organisation, region FROM customer WHERE id = :i", i=seed.customer_id
-    )[0] == (f"Ada {last}", f"Org {3 * trials(3) - 1}", f"region {last}")
+    )[0] == (f"Ada {last}", f"Org {3 * trials(3, 20) - 1}", f"region {last}")
     for c in (supervisor, away, rep):
         with c.cache.read() as conn:
             counts = outbox_counts(conn)

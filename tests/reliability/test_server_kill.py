@@ -270,7 +270,7 @@ def audit_atomic(
 def test_server_killed_mid_batch(server: ServerProcess, tmp_path: Path) -> None:
     case_id = server.seed.case_id
     rng = random.Random(24)
-    rounds = max(2, trials(2))  # crash point and kill -9 alternate
+    rounds = max(2, trials(2, 50))  # crash point and kill -9 alternate
     notes = [rng.randint(6, 14) for _ in range(rounds)]
     skips = [rng.randrange(1, n + 1) for n in notes]  # < the batch (the notes and one update)
 

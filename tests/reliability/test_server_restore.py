@@ -81,7 +81,7 @@ def test_restore_from_an_older_backup_loses_and_duplicates_nothing(
     notes_before = server_notes(e2e_server)
     clients = {u: client(u) for u in USERS}
     _sync_all(clients)
-    rounds = trials(2)
+    rounds = trials(2, 20)
 
     before_backup: list[dict[str, str]] = []
     for n in range(rounds):
@@ -165,11 +165,11 @@ def test_rebuilt_mirror_equals_the_restored_server(
     e2e_server.backup(tmp_path / "backup")
     e2e_server.start()
     agent, supervisor = reconnect(agent, e2e_server.url), reconnect(supervisor, e2e_server.url)
-    for n in range(trials(2)):
+    for n in range(trials(2, 20)):
         record(supervisor, "case", case_id, "update", {"description": f"lost {n}"})
         supervisor.engine.run_once()
     agent.engine.run_once()
-    assert agent.row("case", case_id)["description"] == f"lost {trials(2) - 1}"  # type: ignore[index]
+    assert agent.row("case", case_id)["description"] == f"lost {trials(2, 20) - 1}"  # type: ignore[index]
 
     e2e_server.stop()
     e2e_server.restore(tmp_path / "backup")
