@@ -13,6 +13,7 @@ import random
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,10 @@ SERVER_KEY: Final = "session/server"
 USERNAME_KEY: Final = "session/username"
 UI_SETTINGS: Final = "ui.ini"
 EXIT_SETUP: Final = 2
+#: `LIAISON_EXIT_WHEN_READY=1` (for bench/cold_start.py): once a session's main window is shown with
+#: the cache open and the search box usable, print `liaison-ready <time.time()>` on stdout and quit
+#: through the normal shutdown (so that the exit is measured too)
+READY_PROBE_ENV: Final = "LIAISON_EXIT_WHEN_READY"
 log = logging.getLogger("desktop")
 
 
@@ -117,6 +122,7 @@ class Shell:
         self.dialog: SignInDialog | None = None
         self.exit_code = 0
         self._waiting_first_sync = False
+        self._was_busy = False
 
     # -- sign-in ---------------------------------------------------------------------------------
 
@@ -213,6 +219,7 @@ class Shell:
         window = self._show_window(ctx)
         bridge.status_changed.connect(window.show_status)
         bridge.status_changed.connect(self._on_status)
+        bridge.status_changed.connect(self._checkpoint_when_quiet)
         bridge.changed.connect(hub.publish)
         bridge.rejected.connect(window.show_rejection)
         window.show_notice(self._notice(session))
@@ -225,6 +232,10 @@ class Shell:
         bridge.start()
         if self.options.screenshot is not None and not self._waiting_first_sync:
             self._capture()
+        if os.environ.get(READY_PROBE_ENV) == "1":
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, self._report_ready)
 
     def _notice(self, session: "Session") -> str | None:
         from desktop.views.i18n import tr
@@ -250,6 +261,17 @@ class Shell:
         window.restore_ui()
         window.show()
         return window
+
+    def _checkpoint_when_quiet(self, status: "SyncStatus") -> None:
+        """When a sync cycle (or priming) ends, checkpoint the cache's WAL on the write lane, so that
+        the frames its commits left behind (readers were busy) are not all copied at exit."""
+        busy = status.state in ("syncing", "priming")
+        if self._was_busy and not busy and self.tasks is not None and not self.tasks.closed:
+            self.tasks.write(lambda writer: writer.checkpoint(), failed=self._checkpoint_failed)
+        self._was_busy = busy
+
+    def _checkpoint_failed(self, error: BaseException) -> None:
+        log.info("checkpoint after a sync cycle failed: %s", type(error).__name__)
 
     def _on_status(self, status: "SyncStatus") -> None:
         if not self._waiting_first_sync or status.state in ("syncing", "priming"):
@@ -294,6 +316,14 @@ class Shell:
         window.close()
         self.app.quit()
 
+    def _report_ready(self) -> None:
+        """The start-up probe (`READY_PROBE_ENV`): the window has had its first turn of the loop."""
+        sys.stdout.write(f"liaison-ready {time.time():.6f}\n")
+        sys.stdout.flush()
+        if self.window is not None:
+            self.window.close()
+        self.app.quit()
+
     def shutdown(self) -> None:
         """Stop syncing, finish queued writes, close the cache (after the event loop ended)."""
         if self.window is not None:
@@ -309,10 +339,10 @@ class Shell:
 
 
 def _options(args: argparse.Namespace, settings: "QSettings", demo: "DemoServer | None") -> ShellOptions:
-    from desktop.services.demo_server import DEMO_PASSWORD, DEMO_USERNAME
-    from desktop.services.session import SignInRequest
-
     if demo is not None:
+        from desktop.services.demo_server import DEMO_PASSWORD, DEMO_USERNAME
+        from desktop.services.session import SignInRequest
+
         return ShellOptions(
             server_url=demo.url,
             username=DEMO_USERNAME,
@@ -357,7 +387,6 @@ def _run(args: argparse.Namespace, paths: Paths) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop.services.demo_server import DemoServer
     from desktop.services.profile_lock import ProfileBusy, ProfileLock
     from desktop.views.interrupt import quit_on_signals
     from desktop.views.main_window import THEME_KEY
@@ -380,8 +409,10 @@ def _run(args: argparse.Namespace, paths: Paths) -> int:
         apply_theme(app, args.theme or (saved_theme if saved_theme in ("light", "dark") else "light"))
         quit_on_signals(app)
         if args.demo:
+            from desktop.services import demo_server
+
             sys.stderr.write("liaison: seeding and starting the demo server (this takes a little while)…\n")
-            demo = DemoServer(log_file=paths.log_dir / "demo-server.log").start()
+            demo = demo_server.DemoServer(log_file=paths.log_dir / "demo-server.log").start()
         options = _options(args, settings, demo)
         log.info("started version=%s server=%s user=%s", __version__, options.server_url, options.username)
         log.info("log file %s", log_path)

@@ -8,23 +8,40 @@ the `begin` event emits `BEGIN IMMEDIATE` on the writer (`BEGIN` on readers) ins
 With a key the file is opened through SQLAlchemy's `sqlite+pysqlcipher` dialect (sqlcipher3). A
 key of 64 hex digits (32 random bytes, as the caller generates them per profile) is used as a raw
 key (`x'…'`), which skips SQLCipher's key derivation; any other string is a passphrase.
+
+Closing: the last connection to close a WAL database first copies into the database file every
+WAL frame not yet checkpointed, and syncs it. SQLite's automatic checkpoint (after a commit that
+leaves more than 1,000 pages in the WAL) normally keeps that backlog small, but it cannot copy
+frames that a reader's open snapshot still needs: frames committed while readers were busy are
+left for later, and if nothing writes later, for the close (measured here: about 3.7 ms per MiB
+left, so the 12 s once seen at exit is about 3 GiB of WAL). So `Writer.checkpoint()` lets the
+application checkpoint at a quiet moment (the shell does after each sync cycle), and `Cache.close()`
+closes the readers first and then checkpoints and closes the writer. The writer also sets
+`journal_size_limit`, so the WAL file shrinks back after a large transaction instead of keeping
+its largest size on disk. None of it changes durability: commits are still synced
+(`synchronous=FULL`); a checkpoint only moves committed pages.
 """
 
 import importlib.util
+import logging
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from sqlalchemy import Connection, Engine, create_engine, event, pool
 from sqlalchemy.engine import URL
 
+from desktop.services.store.driver import run
 from desktop.services.store.errors import CacheError, CacheKeyError
 
 BUSY_TIMEOUT_MS: Final = 5000
+#: the size SQLite truncates the WAL file to when it restarts it (`PRAGMA journal_size_limit`)
+WAL_SIZE_LIMIT_BYTES: Final = 64 * 2**20
 _RAW_KEY: Final = re.compile(r"^[0-9a-fA-F]{64}$")
+log = logging.getLogger(__name__)
 
 
 def _url(path: Path, key: str | None) -> URL:
@@ -48,6 +65,7 @@ def _on_connect(read_only: bool) -> Any:
             cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not read_only:
                 cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT_BYTES}")
             cursor.execute("PRAGMA synchronous = FULL")
             cursor.execute("PRAGMA foreign_keys = ON")
             if read_only:
@@ -100,6 +118,13 @@ def make_salvage_engine(path: Path, key: str | None) -> Engine:
     return engine
 
 
+def _wal_checkpoint(conn: Connection, mode: str) -> tuple[int, int, int]:
+    """On the driver connection: through SQLAlchemy the statement would begin a transaction, and
+    SQLite cannot checkpoint inside one."""
+    busy, frames, copied = run(conn, f"PRAGMA wal_checkpoint({mode})").fetchone()
+    return int(busy), int(frames), int(copied)
+
+
 class Writer:
     """The one write connection: every write goes through `transaction()` (`BEGIN IMMEDIATE`).
 
@@ -120,6 +145,18 @@ class Writer:
                 raise CacheError("The cache is closed.")
             with conn.begin():
                 yield conn
+
+    def checkpoint(self, mode: Literal["PASSIVE", "TRUNCATE"] = "PASSIVE") -> tuple[int, int, int]:
+        """`PRAGMA wal_checkpoint(mode)`; returns (busy, frames in the WAL, frames checkpointed).
+
+        PASSIVE copies what no reader still needs and never waits. TRUNCATE waits (up to the busy
+        timeout) for readers of older snapshots, copies everything and empties the WAL file: for
+        a quiet moment after a large write, such as the end of priming."""
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise CacheError("The cache is closed.")
+            return _wal_checkpoint(conn, mode)
 
     def close(self) -> None:
         with self._lock:
@@ -145,8 +182,16 @@ class Cache:
             yield conn
 
     def close(self) -> None:
-        self.writer.close()
+        """Close the readers, then checkpoint and close the writer (the last connection: SQLite
+        checkpoints what is left and removes the WAL file)."""
         self._reader.dispose()
+        try:
+            self.writer.checkpoint()
+        except CacheError:
+            pass  # already closed
+        except Exception as exc:  # the driver's own error (plain or SQLCipher): close regardless
+            log.info("checkpoint before closing the cache failed: %s", exc)
+        self.writer.close()
 
     def __enter__(self) -> "Cache":
         return self
