@@ -10,7 +10,16 @@ made by an older build lacks (they check first, and are no-ops on a file step 1 
 - v3: `row_scope` rebuilt `WITHOUT ROWID` (one B-tree on its key instead of a table plus a
   unique index: less to write per membership while priming), the `search_dirty` table (search
   documents rebuilt once per customer when a snapshot completes), and the customer timeline index
-  on `interaction` in place of its plain `customer_id` index.
+  on `interaction` in place of its plain `customer_id` index;
+- v4: the `customer_scope_grant` table;
+- v5: `search_words` recreated with its prefix index (`schema.WORD_PREFIXES`) and refilled from
+  the documents it held (no document is rebuilt from the mirrors: the same rowids and texts).
+
+A step listed in `WITHOUT_BACKUP` changes only what the cache derives from its mirrors (the search
+index, which `search.reindex` can rebuild at any time) in its one transaction: an error or a crash
+rolls it back and the mirrors, outbox and logs are never touched, so it needs no copy of the file
+first. The copy is taken when any pending step is not listed (a file two versions behind still gets
+one); for a 7 GB cache it is another 7 GB and minutes of start-up.
 """
 
 import uuid
@@ -40,7 +49,7 @@ Migration = Callable[[Connection], None]
 
 def _v1_create(conn: Connection) -> None:
     metadata.create_all(conn)
-    for ddl in FTS_DDL:
+    for ddl in FTS_DDL.values():
         conn.exec_driver_sql(ddl)
     conn.execute(insert(sync_state).values(id=1, client_id=str(uuid.uuid4())))
 
@@ -79,12 +88,31 @@ def _v4_customer_scope_grants(conn: Connection) -> None:
     customer_scope_grant.create(conn, checkfirst=True)
 
 
+def _recreate_fts(conn: Connection, name: str, column: str) -> None:
+    """Recreate the FTS5 table `name` as `FTS_DDL` declares it, holding the documents it holds now
+    (same rowids, so `search_key` stays right). FTS5 renames its shadow tables with the table."""
+    previous = f"{name}_previous"
+    conn.exec_driver_sql(f"ALTER TABLE {name} RENAME TO {previous}")
+    conn.exec_driver_sql(FTS_DDL[name])
+    conn.exec_driver_sql(f"INSERT INTO {name} (rowid, {column}) SELECT rowid, {column} FROM {previous}")
+    conn.exec_driver_sql(f"DROP TABLE {previous}")
+
+
+def _v5_word_prefix_index(conn: Connection) -> None:
+    if _table_sql(conn, "search_words") != FTS_DDL["search_words"]:
+        _recreate_fts(conn, "search_words", "terms")
+
+
 MIGRATIONS: Final[list[Migration]] = [
     _v1_create,
     _v2_scope_verified_at,
     _v3_priming_layout,
     _v4_customer_scope_grants,
+    _v5_word_prefix_index,
 ]
+
+#: steps that need no backup before them (see the module's docstring): derived data only, one transaction
+WITHOUT_BACKUP: Final[frozenset[Migration]] = frozenset({_v5_word_prefix_index})
 
 
 @dataclass(frozen=True)
@@ -102,7 +130,10 @@ def user_version(conn: Connection) -> int:
 def migrate(
     writer: Writer, path: Path, key: str | None, *, steps: list[Migration] | None = None
 ) -> MigrationResult:
-    """Bring the file to the newest schema; raises `CacheError` for a file from a newer build."""
+    """Bring the file to the newest schema; raises `CacheError` for a file from a newer build.
+
+    A file that holds data is copied first (`MigrationResult.backup`) unless every pending step is
+    in `WITHOUT_BACKUP`."""
     plan = MIGRATIONS if steps is None else steps
     with writer.transaction() as conn:
         before = user_version(conn)
@@ -112,7 +143,7 @@ def migrate(
             f"knows {len(plan)}). Update the application, or remove the cache to rebuild it."
         )
     backup: Path | None = None
-    if 0 < before < len(plan):
+    if 0 < before < len(plan) and any(step not in WITHOUT_BACKUP for step in plan[before:]):
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         backup = path.with_name(f"{path.name}.bak-v{before}-{stamp}")
         backup_file(path, backup, key)
