@@ -4,6 +4,12 @@
 and hands over to `Shell`, which wires one session: sign-in (restored from the keyring, automatic
 for the demo, or the dialog) → the profile's cache, the task runner, the change hub, the sync
 bridge → the main window. `liaison sync …` runs headless and never imports Qt.
+
+Start-up order (bench/cold_start.py measures it): the cache is opened with only its critical tables
+checked (`store.startup`), the window is shown, and the whole-file integrity check runs later on a
+worker thread (`ShellOptions.integrity_check_delay_ms` after the window is shown); what it finds is
+shown in the window's notice, and a damaged file is recovered at the next start. It is cancelled at
+shutdown before the cache closes.
 """
 
 import argparse
@@ -24,12 +30,13 @@ from desktop.services.logs import log_to_file
 from desktop.services.settings import Paths, resolve_paths
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from desktop.services.demo_server import DemoServer
     from desktop.services.session import Session, SignInRequest
     from desktop.services.store import Changed
+    from desktop.services.store.startup import CheckResult
     from desktop.services.sync import SyncEngine
     from desktop.services.sync_status import Rejection, SyncStatus
     from desktop.views.context import ViewContext
@@ -46,6 +53,9 @@ EXIT_SETUP: Final = 2
 #: the cache open and the search box usable, print `liaison-ready <time.time()>` on stdout and quit
 #: through the normal shutdown (so that the exit is measured too)
 READY_PROBE_ENV: Final = "LIAISON_EXIT_WHEN_READY"
+#: how long after the window is shown the whole-file integrity check starts: the first seconds
+#: belong to the agent and the first sync (the check reads every page: about a minute for 7.7 GB)
+INTEGRITY_CHECK_DELAY_MS: Final = 15_000
 log = logging.getLogger("desktop")
 
 
@@ -98,6 +108,8 @@ class ShellOptions:
     open_demo_customer: bool = False
     #: the sync engine's random source (tests make its backoff short and deterministic)
     engine_rng: random.Random | None = None
+    #: the whole-file integrity check starts this long after the window is shown
+    integrity_check_delay_ms: int = INTEGRITY_CHECK_DELAY_MS
 
 
 class Shell:
@@ -115,6 +127,11 @@ class Shell:
         self.log_path = paths.log_dir / "desktop.log"
         #: sign-in work only (no cache is open yet)
         self.sign_in_tasks = TaskRunner(None)
+        #: the background integrity check (its own lane: it may take a minute)
+        self.check_tasks = TaskRunner(None)
+        self._check_timer: QTimer | None = None
+        #: what the background integrity check found (None until it has finished)
+        self.integrity: CheckResult | None = None
         self.session: Session | None = None
         self.tasks: TaskRunner | None = None
         self.bridge: SyncBridge | None = None
@@ -141,7 +158,7 @@ class Shell:
     def _open(self, request: "SignInRequest") -> "Session":
         from desktop.services.session import open_session
 
-        return open_session(self.paths, request, encrypted=self.options.encrypted_cache)
+        return open_session(self.paths, request, encrypted=self.options.encrypted_cache, check="critical")
 
     def _run_sign_in(self, request: "SignInRequest") -> None:
         self.sign_in_tasks.network(lambda: self._open(request), done=self.signed_in, failed=self._no_session)
@@ -230,6 +247,7 @@ class Shell:
             else:
                 window.open_customer(self.options.open_customer)
         bridge.start()
+        self._schedule_integrity_check()
         if self.options.screenshot is not None and not self._waiting_first_sync:
             self._capture()
         if os.environ.get(READY_PROBE_ENV) == "1":
@@ -240,12 +258,52 @@ class Shell:
     def _notice(self, session: "Session") -> str | None:
         from desktop.views.i18n import tr
 
+        parts: list[str] = []
+        if session.startup is not None and session.startup.recovered:
+            parts.append(session.startup.message())
         if not session.online:
-            return tr(
-                "The server cannot be reached ({reason}): working offline from this computer's copy. "
-                "Your changes are kept and sent when the server is back."
-            ).format(reason=session.notice or tr("no answer"))
-        return session.notice
+            parts.append(
+                tr(
+                    "The server cannot be reached ({reason}): working offline from this computer's copy. "
+                    "Your changes are kept and sent when the server is back."
+                ).format(reason=session.notice or tr("no answer"))
+            )
+        elif session.notice:
+            parts.append(session.notice)
+        return " ".join(parts) or None
+
+    # -- the background integrity check ----------------------------------------------------------
+
+    def _schedule_integrity_check(self) -> None:
+        """Start the whole-file check once the window has been up for a while (never before)."""
+        from PySide6.QtCore import QTimer
+
+        if self.session is None or self.session.integrity is None:
+            return
+        timer = QTimer()
+        timer.setObjectName("integrity-check")
+        timer.setSingleShot(True)
+        timer.timeout.connect(self._start_integrity_check)
+        self._check_timer = timer
+        timer.start(max(0, self.options.integrity_check_delay_ms))
+
+    def _start_integrity_check(self) -> None:
+        session = self.session
+        if session is None or session.integrity is None or self.check_tasks.closed:
+            return
+        log.info("background integrity check of the cache started")
+        self.check_tasks.network(
+            session.integrity.run, done=self._integrity_checked, failed=self._integrity_check_failed
+        )
+
+    def _integrity_checked(self, result: "CheckResult") -> None:
+        """Tell the user what the whole-file check found (damage: recovery at the next start)."""
+        self.integrity = result
+        if result.outcome in ("damaged", "failed") and self.window is not None:
+            self.window.show_notice(result.message())
+
+    def _integrity_check_failed(self, error: BaseException) -> None:
+        log.warning("background integrity check crashed: %s", type(error).__name__, exc_info=error)
 
     def _show_window(self, ctx: "ViewContext | None") -> "MainWindow":
         from desktop.views.main_window import MainWindow
@@ -328,10 +386,15 @@ class Shell:
         """Stop syncing, finish queued writes, close the cache (after the event loop ended)."""
         if self.window is not None:
             self.window.save_ui()
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        if self.session is not None and self.session.integrity is not None:
+            self.session.integrity.cancel()  # before the cache closes: it holds a read snapshot
         if self.bridge is not None:
             self.bridge.stop()
         if self.tasks is not None:
             self.tasks.shutdown()
+        self.check_tasks.shutdown()
         self.sign_in_tasks.shutdown()
         if self.session is not None:
             self.session.close()

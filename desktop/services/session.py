@@ -10,6 +10,9 @@ Qt-free; the GUI runs `open_session` on its network lane. Three ways in:
 
 The cache is the profile's encrypted file, its key in the keyring exactly as `liaison sync` keeps
 it (`profile_cache.cache_key`), so the window and the headless command share one cache.
+`open_session(check="critical")` (what the window asks for) checks only the cache's critical
+tables at open and leaves `Session.integrity`, the whole-file check, for the caller to run off the
+critical path (`store.startup` says why); `close()` cancels it.
 An offline start without a kept sign-in holds the password in this object's memory until the first
 successful sign-in, then drops it: the alternative, asking again, would interrupt the agent when
 the network returns.
@@ -31,6 +34,7 @@ from desktop.services.credentials import Credentials, KeyringUnavailable
 from desktop.services.profile_cache import SetupError, cache_key, cache_path
 from desktop.services.settings import Paths
 from desktop.services.store import Cache, CacheError, StartupReport, open_cache
+from desktop.services.store.startup import Check, IntegrityCheck
 from desktop.services.sync import SyncEngine
 from wire.auth import UserInfo
 
@@ -80,6 +84,8 @@ class Session:
     #: why the session is offline or what the keyring could not do, for the user; None when all is well
     notice: str | None = None
     startup: StartupReport | None = None
+    #: the whole-file integrity check still to run (None when the open checked the whole file)
+    integrity: IntegrityCheck | None = None
     _password: str | None = field(default=None, repr=False)
 
     @property
@@ -145,8 +151,13 @@ class Session:
             engine.run_forever(stop)
 
     def close(self) -> None:
-        """Close the API client and the cache (idempotent)."""
+        """Cancel a running integrity check, close the API client and the cache (idempotent).
+
+        The caller waits for the thread that ran `integrity.run()` before this, or the check's
+        read snapshot may still be open while the cache closes."""
         self._password = None
+        if self.integrity is not None:
+            self.integrity.cancel()
         self.api.close()
         self.cache.close()
 
@@ -155,17 +166,20 @@ def cache_file(paths: Paths) -> Path:
     return cache_path(paths)
 
 
-def _open_cache(paths: Paths, *, encrypted: bool) -> tuple[Cache, StartupReport]:
+def _open_cache(
+    paths: Paths, *, encrypted: bool, check: Check
+) -> tuple[Cache, StartupReport, IntegrityCheck | None]:
     try:
         key = cache_key(paths.data_dir.parent, create=True) if encrypted else None
-        cache, report = open_cache(cache_file(paths), key)
+        cache, report = open_cache(cache_file(paths), key, check=check)
     except SetupError as exc:
         raise SignInFailed("keyring", str(exc)) from None
     except CacheError as exc:
         raise SignInFailed("cache", str(exc)) from None
     if report.outcome != "opened":
         log.info("%s", report.message())
-    return cache, report
+    integrity = IntegrityCheck(report.path, key) if report.needs_full_check else None
+    return cache, report, integrity
 
 
 def _sign_in(api: ApiClient, request: SignInRequest) -> UserInfo:
@@ -183,11 +197,14 @@ def open_session(
     encrypted: bool = True,
     keyring_backend: keyring.backend.KeyringBackend | None = None,
     api_config: ApiConfig | None = None,
+    check: Check = "full",
 ) -> Session:
     """Sign in (or restore the kept sign-in) and open the profile's cache; offline from the cache
     when the server cannot be reached. Raises `SignInFailed`.
 
-    `encrypted=False` keeps a plain SQLite cache and no cache key (the throwaway demo profile)."""
+    `encrypted=False` keeps a plain SQLite cache and no cache key (the throwaway demo profile).
+    `check="critical"` checks only the cache's critical tables now and leaves the rest in
+    `Session.integrity` for the caller to run in the background."""
     credentials = Credentials(request.server_url, keyring_backend)
     api = ApiClient(api_config or ApiConfig(base_url=request.server_url), credentials)
     user: UserInfo | None = None
@@ -210,11 +227,11 @@ def open_session(
             notice = exc.message
         except ApiError as exc:
             raise SignInFailed("server", exc.message) from None
-        cache, report = _open_cache(paths, encrypted=encrypted)
+        cache, report, integrity = _open_cache(paths, encrypted=encrypted, check=check)
     except BaseException:
         api.close()
         raise
     password = request.password if user is None else None
     # the session keeps the request without the password: only `_password` may hold it, until used
     kept = replace(request, password=None)
-    return Session(paths, kept, cache, api, user, notice, report, _password=password)
+    return Session(paths, kept, cache, api, user, notice, report, integrity=integrity, _password=password)

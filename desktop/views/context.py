@@ -8,13 +8,15 @@ change came from a local edit or from the sync engine.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Qt, QThread, Signal, Slot
 
-from desktop.services.api import ApiClient
-from desktop.services.store import Cache, Changed
-from desktop.views.tasks import TaskRunner
-from wire.auth import UserInfo
+if TYPE_CHECKING:  # for types only: importing this module must not import SQLAlchemy or httpx
+    from desktop.services.api import ApiClient
+    from desktop.services.store import Cache, Changed
+    from desktop.views.tasks import TaskRunner
+    from wire.auth import UserInfo
 
 
 class ChangeHub(QObject):
@@ -32,7 +34,7 @@ class ChangeHub(QObject):
         super().__init__(parent)
         self._posted.connect(self._relay, Qt.ConnectionType.QueuedConnection)
 
-    def publish(self, changed: Changed) -> None:
+    def publish(self, changed: "Changed") -> None:
         """Announce `changed` to the views (empty values are not announced)."""
         if not changed:
             return
@@ -42,7 +44,7 @@ class ChangeHub(QObject):
             self._posted.emit(changed)
 
     @Slot(object)
-    def _relay(self, changed: Changed) -> None:
+    def _relay(self, changed: "Changed") -> None:
         self.changed.emit(changed)
 
 
@@ -50,10 +52,10 @@ class ChangeHub(QObject):
 class ViewContext:
     """The services a view may use; built once per session by the composition root."""
 
-    cache: Cache  # cache.read() -> read-only connection for bounded GUI-thread reads
-    tasks: TaskRunner
+    cache: "Cache"  # cache.read() -> read-only connection for bounded GUI-thread reads
+    tasks: "TaskRunner"
     hub: ChangeHub
     request_sync: Callable[[], None]  # ask the sync engine to push soon (after a local edit)
-    user: UserInfo | None = None  # wire.auth.UserInfo of the signed-in user
-    api: ApiClient | None = None  # only ever used inside tasks.network(...)
+    user: "UserInfo | None" = None  # wire.auth.UserInfo of the signed-in user
+    api: "ApiClient | None" = None  # only ever used inside tasks.network(...)
     settings: QSettings | None = None  # UI state (not secrets)

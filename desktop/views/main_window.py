@@ -36,9 +36,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.store import search
-from desktop.services.sync_status import Rejection, SyncStatus
-from desktop.views.context import ViewContext
 from desktop.views.dialogs.about import AboutDialog
 from desktop.views.i18n import tr
 from desktop.views.icons import icon
@@ -47,8 +44,10 @@ from desktop.views.status_bar import StatusBar
 from desktop.views.tabs import CustomerTabs
 from desktop.views.theme import THEMES, apply_theme, current_theme
 
-if TYPE_CHECKING:  # imported when first used: the window starts without them
+if TYPE_CHECKING:  # imported when first used (or only for types): the window starts without them
+    from desktop.services.sync_status import Rejection, SyncStatus
     from desktop.views.conflicts.panel import ConflictsPanel
+    from desktop.views.context import ViewContext
     from desktop.views.dialogs.new_customer import NewCustomerDialog
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,7 @@ class QuickOpen(QLineEdit):
 
     customerChosen = Signal(str)  # noqa: N815 - the SearchBox's signal name
 
-    def __init__(self, ctx: ViewContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: "ViewContext", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ctx = ctx
         self.setObjectName("searchBox")
@@ -84,13 +83,15 @@ class QuickOpen(QLineEdit):
         self.returnPressed.connect(self._open_best)
 
     def _open_best(self) -> None:
+        from desktop.services.store import search
+
         with self._ctx.cache.read() as conn:
             hits = search(conn, self.text(), limit=1)
         if hits:
             self.customerChosen.emit(hits[0].customer_id)
 
 
-def _search_widget(ctx: ViewContext, parent: QWidget) -> QWidget:
+def _search_widget(ctx: "ViewContext", parent: QWidget) -> QWidget:
     try:
         module = importlib.import_module(SEARCH_MODULE)
     except ModuleNotFoundError as exc:
@@ -114,7 +115,7 @@ class MainWindow(QMainWindow):
         username: str | None,
         parent: QWidget | None = None,
         *,
-        ctx: ViewContext | None = None,
+        ctx: "ViewContext | None" = None,
         settings: QSettings | None = None,
         log_path: Path | None = None,
     ) -> None:
@@ -359,7 +360,7 @@ class MainWindow(QMainWindow):
 
     # -- session feedback ----------------------------------------------------------------------
 
-    def show_status(self, status: SyncStatus) -> None:
+    def show_status(self, status: "SyncStatus") -> None:
         self.status.show_status(status)
 
     def show_notice(self, text: str | None) -> None:
@@ -376,7 +377,7 @@ class MainWindow(QMainWindow):
         if second == 0:
             self.splitter.setSizes([max(first - ACTIVITY_WIDTH, 0), ACTIVITY_WIDTH])
 
-    def show_rejection(self, rejection: Rejection) -> None:
+    def show_rejection(self, rejection: "Rejection") -> None:
         self.add_activity(
             tr("A change to a {entity} was refused by the server: {reason}").format(
                 entity=rejection.entity, reason=rejection.reason

@@ -18,11 +18,12 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
-from desktop.services.store import Writer
+if TYPE_CHECKING:  # for types only: the runner must not import SQLAlchemy (the window starts without it)
+    from desktop.services.store import Writer
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ class TaskRunner(QObject):
     #: internal: a finished task, emitted on a worker thread, received on the runner's thread
     _finished = Signal(object)
 
-    def __init__(self, writer: Writer | None, *, inline: bool = False, parent: QObject | None = None) -> None:
+    def __init__(
+        self, writer: "Writer | None", *, inline: bool = False, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._writer = writer
         self._inline = inline
@@ -89,7 +92,7 @@ class TaskRunner(QObject):
 
     def write(
         self,
-        work: Callable[[Writer], T],
+        work: "Callable[[Writer], T]",
         *,
         done: Callable[[T], None] | None = None,
         failed: Callable[[BaseException], None] | None = None,

@@ -1,7 +1,8 @@
 """The desktop's offline cache: an SQLite (SQLCipher) file with mirrors, outbox and search index.
 
 Qt-free. The sync engine and the GUI's store lane use:
-- `open_cache(path, key) -> (Cache, StartupReport)`; `Cache.writer` (the one `Writer`),
+- `open_cache(path, key, check="full"|"critical") -> (Cache, StartupReport)` (`critical`: only
+  the tables holding unsent work; `startup.IntegrityCheck` runs the whole-file check later); `Cache.writer` (the one `Writer`),
   `Cache.read()` (read-only connections);
 - `apply_local_edit(writer, entity, id, op, new_values, depends_on=None) -> Changed`;
 - `apply_page(writer, scope, changes, next_cursor, primed=, epoch=, defer_search=) -> Changed`

@@ -212,3 +212,10 @@ def test_long_numbers_match_whole_after_a_bounded_phrase(cache: Cache, change: C
     assert _ids(cache, long_key + "1") == []
     assert _ids(cache, "1" * 200) == []
     assert _ids(cache, "98765 43210 12345 67890 12") == ["c3"]
+
+
+def test_an_upgrade_without_a_backup_says_so_plainly() -> None:
+    from desktop.services.store.startup import StartupReport
+
+    report = StartupReport(path=Path("cache.db"), outcome="migrated", schema_before=4, schema_version=5)
+    assert report.message() == "The offline cache was upgraded."
