@@ -1,6 +1,7 @@
 """Screen pop: from a caller's phone number (E.164) to the customer screen repainted at 1280x800.
 
     python bench/screen_pop.py --cache DIR/cache.db [--customers N] [--pops P] [--profile]
+                               [--spare fresh|recycled] [--paint window|dirty]
 
 On the cache of `bench/desktop_cache.py` (built first if missing: 1,000,000 customers, ~10M
 interactions), the real `MainWindow` with the real `SearchBox` and `CustomerScreen`, offscreen
@@ -8,13 +9,21 @@ interactions), the real `MainWindow` with the real `SearchBox` and `CustomerScre
 `perf_counter_ns`:
 
 1. lookup: `customers_by_phone` on a read connection (a random existing customer's phone);
-2. open: `MainWindow.open_customer(id)` (builds the `CustomerScreen` in a new tab: profile,
-   identities, contact points, timeline index and first rows, open cases);
+2. open: `MainWindow.open_customer(id)` (fills the tabs' spare `CustomerScreen` and adds it as a
+   new tab: profile, identities, contact points, timeline index and first rows, open cases);
 3. layout: the posted `LayoutRequest` events (the new screen's geometry);
-4. paint: `MainWindow.repaint()`, one synchronous software paint of the whole window.
+4. paint: `MainWindow.repaint()`, one synchronous software paint of the whole window (`--paint
+   window`, the default), or `--paint dirty`: the posted `UpdateLater` then `UpdateRequest` events,
+   i.e. the one paint the event loop makes after a pop, of the regions the pop made dirty (the tabs,
+   not the tool bar or status bar). Note that `repaint()` runs before the `UpdateLater` events Qt
+   posts when widgets are shown, so in the default mode Qt paints the new screen a second time
+   after the timed paint (not timed); the event loop paints it once.
 
-Between pops (not timed) the previous tab is closed and the event loop drained, so each pop
-builds a fresh screen in a window with one tab, as an agent's first pop of a call does.
+Between pops (not timed) the previous tab is closed and the event loop drained, so each pop opens
+a screen in a window with no other tab, as an agent's first pop of a call does. `--spare fresh`
+(default): the event loop runs before the tab is closed, so the tabs build a new spare screen while
+idle (never shown before the pop) and the closed screen is deleted, as when an agent keeps tabs
+open; `--spare recycled`: the tab is closed first and its screen becomes the spare.
 
 Floor, same run: `repaint()` of the same window showing a customer screen, nothing changed.
 Before measuring, the cache file is read once so that its pages are in the OS cache (the sandbox
@@ -33,6 +42,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Final
 
@@ -171,7 +181,7 @@ def _ms(start: int, end: int) -> float:
     return (end - start) / 1e6
 
 
-def pop(bench: Bench, phone: str) -> Pop:
+def pop(bench: Bench, phone: str, paint: str = "window") -> Pop:
     """One screen pop into a window with no other tab open (the previous one is closed after)."""
     window = bench.window
     t0 = time.perf_counter_ns()
@@ -184,7 +194,11 @@ def pop(bench: Bench, phone: str) -> Pop:
     t2 = time.perf_counter_ns()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest.value)
     t3 = time.perf_counter_ns()
-    window.repaint()
+    if paint == "window":
+        window.repaint()
+    else:  # as the event loop does: the shown widgets' deferred updates, then one paint
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateLater.value)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.UpdateRequest.value)
     t4 = time.perf_counter_ns()
     return Pop(_ms(t0, t1), _ms(t1, t2), _ms(t2, t3), _ms(t3, t4))
 
@@ -197,10 +211,18 @@ def close_tabs(bench: Bench) -> None:
     bench.drain()
 
 
-def run_pops(bench: Bench, phones: list[str], after: Callable[[], None]) -> list[Pop]:
+def between_pops(bench: Bench, spare: str) -> None:
+    """Close the pop's tab; `fresh`: after the event loop built a new spare (the closed screen is
+    deleted); `recycled`: before (the closed screen becomes the spare)."""
+    if spare == "fresh":
+        bench.drain()
+    close_tabs(bench)
+
+
+def run_pops(bench: Bench, phones: list[str], after: Callable[[], None], paint: str) -> list[Pop]:
     pops = []
     for phone in phones:
-        pops.append(pop(bench, phone))
+        pops.append(pop(bench, phone, paint))
         after()
     return pops
 
@@ -228,6 +250,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--cold", action="store_true", help="do not read the file into the OS cache first")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the pops")
+    parser.add_argument(
+        "--spare", choices=("fresh", "recycled"), default="fresh", help="the screen a pop fills (see above)"
+    )
+    parser.add_argument(
+        "--paint", choices=("window", "dirty"), default="window", help="what is painted (see above)"
+    )
     args = parser.parse_args()
     meta = ensure_cache(args.cache, args.customers)
     print(describe(meta))
@@ -237,20 +265,25 @@ def main() -> None:
     rng = random.Random(4)
     with bench_window(args.cache) as bench:
         phones = random_phones(bench.cache, args.warmup + args.pops, rng)
-        run_pops(bench, phones[: args.warmup], lambda: close_tabs(bench))
+        after = partial(between_pops, bench, args.spare)
+        run_pops(bench, phones[: args.warmup], after, args.paint)
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
-        pops = run_pops(bench, phones[args.warmup :], lambda: close_tabs(bench))
+        pops = run_pops(bench, phones[args.warmup :], after, args.paint)
         if profiler is not None:
             profiler.disable()
         base = floor(bench, phones[0], args.pops)
-    print(f"window {WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}, offscreen raster, {len(pops)} pops of random customers")
+    print(
+        f"window {WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}, offscreen raster, {len(pops)} pops of random customers"
+        f" (spare {args.spare}, paint {args.paint})"
+    )
     print(f"  screen pop (phone → screen repainted): {figure([p.total for p in pops])}")
     print(f"    lookup  customers_by_phone         {figure([p.lookup for p in pops])}")
     print(f"    open    CustomerScreen in a tab    {figure([p.open for p in pops])}")
     print(f"    layout  posted LayoutRequests      {figure([p.layout for p in pops])}")
-    print(f"    paint   MainWindow.repaint()       {figure([p.paint for p in pops])}")
+    painted = "MainWindow.repaint()  " if args.paint == "window" else "posted UpdateRequests"
+    print(f"    paint   {painted}      {figure([p.paint for p in pops])}")
     print(f"  floor: repaint() of the same window: {figure(base)}")
     p95 = cuts([p.total for p in pops])[1]
     ratio = p95 / cuts(base)[1]

@@ -8,6 +8,15 @@ name from the cache, so the shell stays usable and testable on its own.
 The shell's customer actions (new note, new case, log interaction) go to the current screen:
 `focus_note()`, `open_new_case()`, `open_log_interaction()` (the customer screen's methods).
 
+**A spare screen** (screen pop, bench/screen_pop.py): building a customer screen means creating and
+style-polishing some hundred widgets (50-85 ms on the bench machine), so a pop should not build one.
+When the screen class can be refilled (`show_customer`), the tabs keep one hidden, empty screen, not
+a tab: a pop fills it (`show_customer(id)`: the cache reads and a few `setText`s) and adds it as the
+new tab; a fresh spare is built afterwards, when the event loop has painted the pop (a posted event
+of low priority, so no timer outlives the window); a closed tab's screen becomes the spare when
+there is none. Screens are created inside the tab widget's page stack, their final parent, so adding
+one as a tab re-parents nothing (re-parenting re-resolves the style of the whole subtree).
+
 **On-demand history** (SYNC.md §1): opening a customer whose whole history no held scope covers
 (an agent's customer outside their queues, a server search result not in the cache) asks the server
 for the customer on the network lane — the server grants this client `customer:<id>` for 24 h —
@@ -20,8 +29,16 @@ import logging
 from datetime import UTC, datetime
 from typing import Final, Protocol, cast
 
-from PySide6.QtCore import QSettings, QSize, Signal
-from PySide6.QtWidgets import QLabel, QTabBar, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QLabel,
+    QStackedWidget,
+    QTabBar,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.services import customer_scopes
 from desktop.services.api_errors import NotFound, TransportError
@@ -43,8 +60,28 @@ ACTIONS: Final = {
 }
 
 
+#: the tab widget's page stack (Qt's object name for it): the parent every screen is created in
+PAGE_STACK: Final = "qt_tabwidget_stackedwidget"
+#: posted to the tabs to build the spare screen once the pending work (the pop's paint) is done
+SPARE_EVENT: Final = QEvent.Type(QEvent.registerEventType())
+
+
 class ScreenFactory(Protocol):
     def __call__(self, ctx: ViewContext, customer_id: str, parent: QWidget | None = None) -> QWidget: ...
+
+
+class SpareFactory(Protocol):
+    """A screen class whose screens can be built empty (`customer_id` None) and filled later."""
+
+    def __call__(
+        self, ctx: ViewContext, customer_id: str | None, parent: QWidget | None = None
+    ) -> QWidget: ...
+
+
+class Refillable(Protocol):
+    """A screen that shows another customer in place (`CustomerScreen.show_customer`)."""
+
+    def show_customer(self, customer_id: str | None) -> None: ...
 
 
 class CustomerSummary(QWidget):
@@ -135,6 +172,11 @@ class CustomerTabs(QTabWidget):
         self.setUsesScrollButtons(True)
         self._ctx = ctx
         self._factory = factory
+        stack = self.findChild(QStackedWidget, PAGE_STACK)
+        self._stack: QWidget = stack if stack is not None else self
+        #: the hidden, empty screen the next pop fills (never a tab); None until built
+        self.spare: QWidget | None = None
+        self._spare_posted = False
         self.tabBar().tabMoved.connect(lambda _a, _b: self.customersChanged.emit())
 
     def _screen_factory(self) -> ScreenFactory:
@@ -172,20 +214,71 @@ class CustomerTabs(QTabWidget):
             return self._screen(index)
         if fetch_history:
             self.fetch_history(customer_id)
-        screen = self._screen_factory()(self._ctx, customer_id, self)
+        screen = self._take_spare(customer_id)
+        if screen is None:
+            screen = self._wired(self._screen_factory()(self._ctx, customer_id, self._stack))
         screen.setProperty("customerId", customer_id)
         title = str(screen.title()) if hasattr(screen, "title") else customer_id
         index = self.addTab(screen, icon("customer"), title)
         self.setTabToolTip(index, title)
         self.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, self._close_button(screen, title))
+        self.setCurrentIndex(index)
+        self.customersChanged.emit()
+        self._post_spare()
+        return screen
+
+    # -- the spare screen --------------------------------------------------------------------------
+
+    def _wired(self, screen: QWidget) -> QWidget:
+        """Connect a new screen's signals to the tabs (once per screen: a spare is reused)."""
         signal = getattr(screen, "titleChanged", None)
         if signal is not None:
             signal.connect(lambda text, s=screen: self._retitle(s, text))
         problem = getattr(screen, "problem", None)
         if problem is not None:
             problem.connect(self.problem)
-        self.setCurrentIndex(index)
-        self.customersChanged.emit()
+        return screen
+
+    def _spare_factory(self) -> SpareFactory | None:
+        factory = self._screen_factory()
+        return cast(SpareFactory, factory) if hasattr(factory, "show_customer") else None
+
+    def prepare_spare(self) -> bool:
+        """Build the spare screen now, if the screen can be refilled and there is none; True when
+        there is a spare afterwards. The shell may call this once the window is idle, so that even
+        the first pop of a session fills a ready screen."""
+        if self.spare is None:
+            factory = self._spare_factory()
+            if factory is None:
+                return False
+            screen = self._wired(factory(self._ctx, None, self._stack))
+            # shown and hidden again before anything is painted: Qt polishes the widgets, creates
+            # their state and lays them out at the page's size now rather than during the pop
+            screen.resize(self._stack.size())
+            screen.setUpdatesEnabled(False)  # and the page it covers is not repainted for it
+            screen.show()
+            screen.hide()
+            screen.setUpdatesEnabled(True)
+            self.spare = screen
+        return True
+
+    def _post_spare(self) -> None:
+        if self.spare is None and not self._spare_posted:
+            self._spare_posted = True
+            QCoreApplication.postEvent(self, QEvent(SPARE_EVENT), Qt.EventPriority.LowEventPriority.value)
+
+    def customEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        if event.type() == SPARE_EVENT:
+            self._spare_posted = False
+            self.prepare_spare()
+            return
+        super().customEvent(event)
+
+    def _take_spare(self, customer_id: str) -> QWidget | None:
+        """The spare screen filled with `customer_id` (None when there is no spare)."""
+        screen, self.spare = self.spare, None
+        if screen is not None:
+            cast(Refillable, screen).show_customer(customer_id)
         return screen
 
     # -- on-demand history -------------------------------------------------------------------------
@@ -266,7 +359,12 @@ class CustomerTabs(QTabWidget):
             return
         screen = self._screen(at)
         self.removeTab(at)
-        screen.deleteLater()
+        if self.spare is None and hasattr(screen, "show_customer"):
+            cast(Refillable, screen).show_customer(None)  # emptied, kept for the next pop
+            screen.setProperty("customerId", None)
+            self.spare = screen
+        else:
+            screen.deleteLater()
         self.customersChanged.emit()
 
     def next_tab(self) -> None:

@@ -1,7 +1,12 @@
-"""Light and dark themes: colour tokens rendered into the QSS template `resources/themes/base.qss`.
+"""Light and dark themes: colour tokens in the application's palette and font, and in the QSS
+template `resources/themes/base.qss` for what a palette cannot say (borders, radii, padding).
 
 One set of token names for both themes (as napari does), so a widget is styled once and recoloured
-by swapping the tokens. The palette is set too, for the parts Qt draws without the style sheet.
+by swapping the tokens. The base colours (window, text, input fields, buttons, selection, disabled
+text) and the base font reach every widget through the application's `QPalette` and font; the
+style sheet has no rule that matches every widget (a universal `QWidget { … }` rule made Qt resolve
+and polish a style-sheet rule for each new widget and paint each widget's background: it doubled
+the cost of building and painting the customer screen, bench/README.md).
 """
 
 from dataclasses import dataclass
@@ -9,11 +14,13 @@ from importlib import resources
 from string import Template
 from typing import Final, Literal
 
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
 ThemeName = Literal["light", "dark"]
 THEMES: Final[tuple[ThemeName, ...]] = ("light", "dark")
+#: the application's base font size (points); titles are sized in the style sheet relative to it
+BASE_POINT_SIZE: Final = 10.0
 
 
 @dataclass(frozen=True)
@@ -100,8 +107,10 @@ def stylesheet(chosen: Theme) -> str:
 
 
 def palette(chosen: Theme) -> QPalette:
-    """A palette with the theme's colours, for what the style sheet does not reach."""
-    pal = QPalette()
+    """The theme's colours for every widget: window and text, input fields, buttons, selection,
+    tool tips, links, and muted disabled text; the bevel shades (light, mid, dark, shadow) derived
+    from the button and window colours."""
+    pal = QPalette(QColor(chosen.surface_alt), QColor(chosen.surface))
     roles = {
         QPalette.ColorRole.Window: chosen.surface,
         QPalette.ColorRole.WindowText: chosen.text,
@@ -110,22 +119,36 @@ def palette(chosen: Theme) -> QPalette:
         QPalette.ColorRole.Text: chosen.text,
         QPalette.ColorRole.Button: chosen.surface_alt,
         QPalette.ColorRole.ButtonText: chosen.text,
+        QPalette.ColorRole.BrightText: chosen.on_accent,
         QPalette.ColorRole.Highlight: chosen.accent,
         QPalette.ColorRole.HighlightedText: chosen.on_accent,
         QPalette.ColorRole.ToolTipBase: chosen.overlay,
         QPalette.ColorRole.ToolTipText: chosen.text,
         QPalette.ColorRole.PlaceholderText: chosen.muted,
         QPalette.ColorRole.Link: chosen.accent,
+        QPalette.ColorRole.LinkVisited: chosen.accent,
     }
     for role, colour in roles.items():
         pal.setColor(role, QColor(colour))
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        pal.setColor(disabled, role, QColor(chosen.muted))
+    pal.setColor(disabled, QPalette.ColorRole.Base, QColor(chosen.surface))
     return pal
+
+
+def base_font(app: QApplication) -> QFont:
+    """The application's font at the theme's base size (the platform's family kept)."""
+    font = QFont(app.font())
+    font.setPointSizeF(BASE_POINT_SIZE)
+    return font
 
 
 def apply_theme(app: QApplication, name: str) -> Theme:
     """Style the whole application with the theme `name`; returns it (icons take its text colour)."""
     chosen = theme(name)
     app.setPalette(palette(chosen))
+    app.setFont(base_font(app))
     app.setStyleSheet(stylesheet(chosen))
     app.setProperty("liaisonTheme", chosen.name)
     return chosen

@@ -261,7 +261,7 @@ def test_bad_input_is_refused_with_a_message(
 def test_render_the_dialog(qtbot: QtBot, ctx: ViewContext, theme_name: str) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    palette = app.palette()
+    palette, font = app.palette(), app.font()
     apply_theme(app, theme_name)
     try:
         dialog = _dialog(qtbot, ctx)
@@ -273,4 +273,5 @@ def test_render_the_dialog(qtbot: QtBot, ctx: ViewContext, theme_name: str) -> N
     finally:
         app.setStyleSheet("")
         app.setPalette(palette)
+        app.setFont(font)
         app.setProperty("liaisonTheme", None)

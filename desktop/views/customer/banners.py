@@ -2,7 +2,8 @@
 
 A banner takes the theme's `warning` (amber) or `danger` (red) colour with black or white text (see
 `sla.sla_colours`), set as the widget's own style sheet so the application style sheet cannot
-override it; everything else takes the palette's colours.
+override it; everything else takes the palette's colours. Titles take their size from the theme's
+style sheet (`QLabel#sectionTitle`).
 """
 
 from PySide6.QtGui import QPalette
@@ -31,11 +32,11 @@ def banner(text: str, level: SlaState, parent: QWidget) -> QLabel:
 
 
 def section_title(text: str, parent: QWidget) -> QLabel:
-    """A panel's title: the palette's text, bold and a little larger."""
+    """A panel's title: the palette's text, bold and a little larger (the theme's
+    `QLabel#sectionTitle` rule: one application rule rather than a style sheet per label, which Qt
+    would parse and polish for every new screen)."""
     label = QLabel(text, parent)
     label.setObjectName("sectionTitle")
-    size = max(label.font().pointSizeF(), 9.0) * 1.2
-    label.setStyleSheet(f"QLabel {{ font-size: {size:.0f}pt; font-weight: bold; }}")
     return label
 
 

@@ -144,6 +144,14 @@ class CaseEditor(QWidget):
         self.info.setText(tr("Escalation sent; waiting for the server.") if escalating else "")
         self._update_enabled()
 
+    def clear_drafts(self) -> None:
+        """Drop a half-written note and escalation reason (the screen moves to another customer)."""
+        if self.note_edit.toPlainText():
+            self.note_edit.clear()
+        if self.reason_edit.text():
+            self.reason_edit.clear()
+        self.info.clear()
+
     def offered_statuses(self) -> list[str]:
         """The statuses the status box offers (the current one first)."""
         return [str(self.status_box.itemData(n)) for n in range(self.status_box.count())]

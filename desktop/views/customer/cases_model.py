@@ -2,7 +2,9 @@
 
 A customer has few open cases, so the model holds their summaries; `tick()` (from the screen's one
 timer) only announces that the SLA column changed. The clock is injected so tests can stand at a
-threshold.
+threshold. `show_customer` points the model at another customer (one reset, no new model), which is
+how a customer screen is refilled in place; the header's titles are made once per model, because
+the header view asks for them hundreds of times while it sizes its sections.
 """
 
 from collections.abc import Callable
@@ -50,18 +52,35 @@ class CasesModel(QAbstractTableModel):
     """Open cases, soonest SLA first."""
 
     def __init__(
-        self, cache: Cache, customer_id: str, *, clock: Callable[[], datetime] = utc_now, parent: Any = None
+        self,
+        cache: Cache,
+        customer_id: str | None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        parent: Any = None,
     ) -> None:
         super().__init__(parent)
         self._cache = cache
         self._customer_id = customer_id
         self._clock = clock
         self._cases: list[CaseSummary] = []
+        self._titles = (tr("Number"), tr("Subject"), tr("Status"), tr("Priority"), tr("Due in"))
+        self.reload()
+
+    @property
+    def customer_id(self) -> str | None:
+        return self._customer_id
+
+    def show_customer(self, customer_id: str | None) -> None:
+        """Show `customer_id`'s open cases (None: none) with one model reset."""
+        self._customer_id = customer_id
         self.reload()
 
     def reload(self) -> None:
-        with self._cache.read() as conn:
-            found = open_cases(conn, self._customer_id)
+        found: list[CaseSummary] = []
+        if self._customer_id is not None:
+            with self._cache.read() as conn:
+                found = open_cases(conn, self._customer_id)
         self.beginResetModel()
         self._cases = found
         self.endResetModel()
@@ -89,10 +108,9 @@ class CasesModel(QAbstractTableModel):
     def headerData(  # noqa: N802 - Qt's name
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
             return None
-        names = (tr("Number"), tr("Subject"), tr("Status"), tr("Priority"), tr("Due in"))
-        return names[section] if 0 <= section < len(names) else None
+        return self._titles[section] if 0 <= section < len(self._titles) else None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

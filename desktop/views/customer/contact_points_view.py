@@ -3,6 +3,9 @@
 Revealing one shows it in full for as long as the screen is open and is audited
 (`customer_screen.record_reveal`: the `liaison.audit` log, with user, customer, contact point and
 time; the protocol has no audit endpoint a client could send it to).
+
+A row's widgets (kind, value, Reveal) are kept and reused for the next customer shown; only a
+customer with more contact points than any before in this view adds widgets.
 """
 
 from PySide6.QtCore import Qt, Signal
@@ -57,12 +60,15 @@ class ContactPointsView(QWidget):
         self._country = ""
         self._points: list[ContactPoint] = []
         self._revealed: set[str] = set()
-        self._widgets: list[QWidget] = []
+        #: every row's (kind, value, Reveal) widgets; the first `len(_points)` are in use
+        self._rows: list[tuple[QLabel, QLabel, QPushButton]] = []
         self.values: dict[str, QLabel] = {}
         self.reveal_buttons: dict[str, QPushButton] = {}
         self._grid = QGridLayout()
         self._grid.setColumnStretch(0, 1)
         self._grid.setVerticalSpacing(2)
+        self._empty = QLabel(tr("No phone, email or handle on file."), self)
+        self._grid.addWidget(self._empty, 0, 0, 1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(section_title(tr("Contact points"), self))
@@ -71,32 +77,42 @@ class ContactPointsView(QWidget):
     def point_ids(self) -> set[str]:
         return {p.id for p in self._points}
 
+    def _add_row(self) -> None:
+        n = len(self._rows)
+        kind = mute(QLabel(self))
+        value = QLabel(self)
+        value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        button = QPushButton(tr("Reveal"), self)
+        button.clicked.connect(lambda _=False, row=n: self._reveal_row(row))
+        self._grid.addWidget(kind, 2 * n + 1, 0, 1, 2)
+        self._grid.addWidget(value, 2 * n + 2, 0)
+        self._grid.addWidget(button, 2 * n + 2, 1)
+        self._rows.append((kind, value, button))
+
     def show_points(self, customer_id: str, country: str, points: list[ContactPoint]) -> None:
         if customer_id != self._customer_id:
             self._revealed.clear()
         self._customer_id, self._country, self._points = customer_id, country, points
-        for widget in self._widgets:
-            widget.deleteLater()
-        self._widgets, self.values, self.reveal_buttons = [], {}, {}
-        if not points:
-            empty = QLabel(tr("No phone, email or handle on file."), self)
-            self._grid.addWidget(empty, 0, 0, 1, 2)
-            self._widgets.append(empty)
-            return
-        for row, point in enumerate(points):
-            kind = mute(QLabel(kind_label(point), self))
-            value = QLabel(self)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            button = QPushButton(tr("Reveal"), self)
+        while len(self._rows) < len(points):
+            self._add_row()
+        self.values, self.reveal_buttons = {}, {}
+        for (kind, value, button), point in zip(self._rows, points, strict=False):
+            kind.setText(kind_label(point))
             button.setAccessibleName(tr("Reveal {kind}").format(kind=kind_label(point)))
-            button.clicked.connect(lambda _=False, pid=point.id: self.reveal(pid))
-            self._grid.addWidget(kind, 2 * row, 0, 1, 2)
-            self._grid.addWidget(value, 2 * row + 1, 0)
-            self._grid.addWidget(button, 2 * row + 1, 1)
-            self._widgets += [kind, value, button]
             self.values[point.id] = value
             self.reveal_buttons[point.id] = button
             self._render(point)
+        for n, row in enumerate(self._rows):
+            shown = n < len(points)
+            if row[0].isVisibleTo(self) != shown:
+                for widget in row:
+                    widget.setVisible(shown)
+        if self._empty.isVisibleTo(self) != (not points):
+            self._empty.setVisible(not points)
+
+    def _reveal_row(self, row: int) -> None:
+        if row < len(self._points):
+            self.reveal(self._points[row].id)
 
     def _render(self, point: ContactPoint) -> None:
         shown = point.id in self._revealed

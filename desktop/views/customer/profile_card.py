@@ -31,10 +31,7 @@ class ProfileCard(QWidget):
         self.name = QLabel(self)
         self.name.setObjectName("customerName")
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.name.setWordWrap(True)
-        # a widget style sheet: the application's style sheet would override a font set with setFont
-        size = max(self.name.font().pointSizeF(), 9.0) * 1.6
-        self.name.setStyleSheet(f"QLabel {{ font-size: {size:.0f}pt; font-weight: bold; }}")
+        self.name.setWordWrap(True)  # large and bold: the theme's `QLabel#customerName` rule
         self.subtitle = QLabel(self)
         self.subtitle.setWordWrap(True)
         self.dnc_banner = banner(

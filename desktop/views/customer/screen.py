@@ -5,6 +5,14 @@ timeline. Right: "log interaction" and "new case", the open cases with SLA count
 editor. The screen reads the cache on the GUI thread with short bounded reads, writes through the
 task runner, and refreshes a part only when `ChangeHub.changed` names a row that part shows (or a
 new row that belongs to this customer). One `QTimer` per screen moves the SLA countdowns while the screen is visible.
+
+A screen is built once and refilled: `show_customer(id)` loads another customer into the same
+widgets (labels set, models reset, the rows of identities and contact points reused), which costs
+the cache reads and a few `setText` calls instead of creating and style-polishing some hundred
+widgets. `CustomerTabs` keeps a spare screen, built while idle, for the next pop. A screen built
+without a customer (`customer_id` None) shows nothing and ignores `ChangeHub.changed` until
+`show_customer`. Every part is created with its final parent (the splitter, the scroll area's
+viewport…), so no widget is re-parented, which would make Qt re-resolve the style of its subtree.
 """
 
 from collections.abc import Callable
@@ -14,6 +22,7 @@ from typing import Final
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QHBoxLayout,
     QPushButton,
@@ -61,7 +70,7 @@ class CustomerScreen(QWidget):
     def __init__(
         self,
         ctx: ViewContext,
-        customer_id: str,
+        customer_id: str | None = None,
         parent: QWidget | None = None,
         *,
         clock: Callable[[], datetime] = utc_now,
@@ -69,79 +78,79 @@ class CustomerScreen(QWidget):
         super().__init__(parent)
         self.setObjectName("customerScreen")
         self._ctx = ctx
-        self._customer_id = customer_id
+        self._customer_id: str | None = None
         self._clock = clock
         self._title = ""
         self._country = ""
         self._account = ""
         self._dialog: LogInteractionDialog | NewCaseDialog | None = None
 
+        # the containers first, so that every part is created inside its final parent
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("customerSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self._scroll = QScrollArea(self.splitter)
+        left = QWidget(self._scroll.viewport())
+        middle = QWidget(self.splitter)
+        right = QWidget(self.splitter)
+        cases_split = QSplitter(Qt.Orientation.Vertical, right)
+        cases_split.setObjectName("casesSplitter")
+        cases_split.setChildrenCollapsible(False)
+
         user = ctx.user.username if ctx.user is not None else tr("unknown user")
-        self.profile_card = ProfileCard(self)
-        self.identities_view = IdentitiesView(self)
-        self.contact_points_view = ContactPointsView(user, self)
-        self.offers_slot = OffersSlot(self)
-        self.timeline = TimelineView(ctx.cache, customer_id, today=self._today, parent=self)
-        self.cases_model = CasesModel(ctx.cache, customer_id, clock=clock, parent=self)
-        self.cases_view = CasesView(self.cases_model, self)
-        self.case_editor = CaseEditor(ctx, self)
+        self.profile_card = ProfileCard(left)
+        self.identities_view = IdentitiesView(left)
+        self.contact_points_view = ContactPointsView(user, left)
+        self.offers_slot = OffersSlot(left)
+        self.timeline = TimelineView(ctx.cache, None, today=self._today, parent=middle)
+        self.cases_model = CasesModel(ctx.cache, None, clock=clock, parent=self)
+        self.cases_view = CasesView(self.cases_model, cases_split)
+        self.case_editor = CaseEditor(ctx, cases_split)
         self.cases_view.caseChosen.connect(self.case_editor.show_case)
         self.case_editor.problem.connect(self.problem)
 
-        self.log_button = QPushButton(tr("Log interaction…"), self)
+        self.log_button = QPushButton(tr("Log interaction…"), right)
         self.log_button.setAccessibleName(tr("Log interaction"))
         self.log_button.clicked.connect(lambda _checked: self.open_log_interaction())
-        self.new_case_button = QPushButton(tr("New case…"), self)
+        self.new_case_button = QPushButton(tr("New case…"), right)
         self.new_case_button.setAccessibleName(tr("New case"))
         self.new_case_button.clicked.connect(self.open_new_case)
 
-        self._build_layout()
+        self._build_layout(left, middle, right, cases_split)
         self.sla_timer = QTimer(self)
         self.sla_timer.setInterval(SLA_TICK_MS)
         self.sla_timer.timeout.connect(self.cases_model.tick)
         ctx.hub.changed.connect(self._on_changed)
-        self._load_profile()
-        self._load_contacts()
-        first = self.cases_model.case_at(0)
-        if first is not None:
-            self.cases_view.select_case(first.id)
+        if customer_id is not None:
+            self.show_customer(customer_id)
 
-    def _build_layout(self) -> None:
-        left = QWidget(self)
+    def _build_layout(self, left: QWidget, middle: QWidget, right: QWidget, cases_split: QSplitter) -> None:
         left_layout = QVBoxLayout(left)
         left_layout.setSpacing(16)
         for part in (self.profile_card, self.identities_view, self.contact_points_view, self.offers_slot):
             left_layout.addWidget(part)
         left_layout.addStretch(1)
-        scroll = QScrollArea(self)
+        scroll = self._scroll
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        middle = QWidget(self)
         middle_layout = QVBoxLayout(middle)
         middle_layout.addWidget(self.timeline)
 
-        right = QWidget(self)
         right_layout = QVBoxLayout(right)
         actions = QHBoxLayout()
         actions.addWidget(self.log_button)
         actions.addWidget(self.new_case_button)
         actions.addStretch(1)
         right_layout.addLayout(actions)
-        cases_split = QSplitter(Qt.Orientation.Vertical, right)
-        cases_split.setObjectName("casesSplitter")
-        cases_split.setChildrenCollapsible(False)
         cases_split.addWidget(self.cases_view)
         cases_split.addWidget(self.case_editor)
         cases_split.setStretchFactor(0, 1)
         cases_split.setStretchFactor(1, 2)
         right_layout.addWidget(cases_split, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setObjectName("customerSplitter")
-        self.splitter.setChildrenCollapsible(False)
         for pane in (scroll, middle, right):
             self.splitter.addWidget(pane)
         self.splitter.setStretchFactor(0, 3)
@@ -173,11 +182,52 @@ class CustomerScreen(QWidget):
     # -- the shell's contract --------------------------------------------------------------------
 
     @property
-    def customer_id(self) -> str:
+    def customer_id(self) -> str | None:
+        """The customer shown; None for a screen not yet filled (a spare)."""
         return self._customer_id
 
     def title(self) -> str:
         return self._title or tr("Customer")
+
+    def show_customer(self, customer_id: str | None) -> None:
+        """Show `customer_id` in this screen, in place: every part re-read from the cache, the
+        timeline unfiltered and scrolled to the newest, the first open case in the editor, reveals
+        and draft notes of the previous customer dropped. None empties the screen (a spare)."""
+        if customer_id != self._customer_id:
+            self._close_dialog()
+            self.case_editor.clear_drafts()
+            self._scroll.verticalScrollBar().setValue(0)
+        self._customer_id = customer_id
+        if customer_id is None:
+            self._title = ""
+            self._country = self._account = ""
+            self.profile_card.show_profile(None)
+            self.timeline.show_customer(None)
+            self.cases_model.show_customer(None)
+            self.case_editor.show_case(None)
+            return
+        self._load_profile()
+        self._load_contacts()
+        self.timeline.show_customer(customer_id)
+        self.cases_model.show_customer(customer_id)
+        first = self.cases_model.case_at(0)
+        if first is not None:
+            self.cases_view.select_case(first.id)
+        else:
+            self.case_editor.show_case(None)
+
+    def _close_dialog(self) -> None:
+        dialog, self._dialog = self._dialog, None
+        if dialog is not None:
+            dialog.reject()
+
+    def _track_dialog(self, dialog: LogInteractionDialog | NewCaseDialog) -> None:
+        self._dialog = dialog
+        dialog.finished.connect(lambda _result, d=dialog: self._forget_dialog(d))
+
+    def _forget_dialog(self, dialog: QDialog) -> None:
+        if self._dialog is dialog:
+            self._dialog = None
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -185,9 +235,12 @@ class CustomerScreen(QWidget):
         return self._clock().astimezone().date()
 
     def _load_profile(self) -> None:
+        cid = self._customer_id
+        if cid is None:
+            return
         with self._ctx.cache.read() as conn:
-            found = profile(conn, self._customer_id)
-            refs = identities(conn, self._customer_id)
+            found = profile(conn, cid)
+            refs = identities(conn, cid)
         self.profile_card.show_profile(found)
         self._country = found.country if found is not None else ""
         self._account = found.account_number if found is not None else ""
@@ -199,12 +252,17 @@ class CustomerScreen(QWidget):
             self.titleChanged.emit(title)
 
     def _load_contacts(self) -> None:
+        cid = self._customer_id
+        if cid is None:
+            return
         with self._ctx.cache.read() as conn:
-            points = contact_points(conn, self._customer_id)
-        self.contact_points_view.show_points(self._customer_id, self._country, points)
+            points = contact_points(conn, cid)
+        self.contact_points_view.show_points(cid, self._country, points)
 
     def _on_changed(self, changed: Changed) -> None:
         cid = self._customer_id
+        if cid is None:
+            return  # a spare screen: nothing shown, nothing to refresh
         points = changed.ids("contact_point")
         refs = changed.ids("external_ref")
         interactions = changed.ids("interaction")
@@ -253,18 +311,22 @@ class CustomerScreen(QWidget):
 
     def open_log_interaction(self, kind: case_work.InteractionKind = "call_note") -> LogInteractionDialog:
         """Open the log-interaction dialog (window-modal); saving writes the interaction."""
-        with self._ctx.cache.read() as conn:
-            cases = open_cases(conn, self._customer_id)
+        cases = []
+        if self._customer_id is not None:
+            with self._ctx.cache.read() as conn:
+                cases = open_cases(conn, self._customer_id)
         dialog = LogInteractionDialog(self.title(), cases, kind=kind, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._log(dialog))
-        self._dialog = dialog
+        self._track_dialog(dialog)
         dialog.open()
         return dialog
 
     def _log(self, dialog: LogInteractionDialog) -> None:
         given = dialog.values()
         cid, user = self._customer_id, self._ctx.user
+        if cid is None:
+            return
         self._write(
             lambda w: case_work.log_interaction(
                 w,
@@ -284,13 +346,15 @@ class CustomerScreen(QWidget):
         dialog = NewCaseDialog(self.title(), parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._new_case(dialog))
-        self._dialog = dialog
+        self._track_dialog(dialog)
         dialog.open()
         return dialog
 
     def _new_case(self, dialog: NewCaseDialog) -> None:
         given = dialog.values()
         cid, user = self._customer_id, self._ctx.user
+        if cid is None:
+            return
         made: list[str] = []
 
         def work(w: Writer) -> Changed:

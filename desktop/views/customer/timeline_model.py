@@ -5,7 +5,8 @@ the number of interactions per local day. The model's rows are those ids with on
 each day; a row maps to a header or an id by bisecting the header positions (one entry per day, not
 per interaction). Interactions are fetched a page of `PAGE_SIZE` ids at a time when a row of the
 page is first asked for, and the last `MAX_PAGES` pages are kept: scrolling to the end of 100,000
-interactions reads only the pages it paints.
+interactions reads only the pages it paints. `show_customer` points the model at another customer
+with one reset (a customer screen is refilled in place rather than rebuilt).
 """
 
 from bisect import bisect_right
@@ -70,7 +71,7 @@ class TimelineModel(QAbstractListModel):
     def __init__(
         self,
         cache: Cache,
-        customer_id: str,
+        customer_id: str | None,
         *,
         today: Callable[[], date] = date.today,
         parent: Any = None,
@@ -94,15 +95,28 @@ class TimelineModel(QAbstractListModel):
     def filter(self) -> TimelineFilter:
         return self._filter
 
+    @property
+    def customer_id(self) -> str | None:
+        return self._customer_id
+
     def set_filter(self, flt: TimelineFilter) -> None:
         if flt != self._filter:
             self._filter = flt
             self.reload()
 
+    def show_customer(self, customer_id: str | None, flt: TimelineFilter | None = None) -> None:
+        """Show `customer_id`'s timeline (None: empty) through `flt` (default: everything), with
+        one query and one model reset."""
+        self._customer_id = customer_id
+        self._filter = TimelineFilter() if flt is None else flt
+        self.reload()
+
     def reload(self) -> None:
         """Read the filtered ids again (one query) and forget every fetched row."""
-        with self._cache.read() as conn:
-            found = timeline_index(conn, self._customer_id, self._filter)
+        found = TimelineIndex([], [])
+        if self._customer_id is not None:
+            with self._cache.read() as conn:
+                found = timeline_index(conn, self._customer_id, self._filter)
         self.beginResetModel()
         self._index = found
         self._known = set(found.ids)

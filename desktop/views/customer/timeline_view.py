@@ -2,7 +2,9 @@
 
 Chips start checked (every channel shown) and show how many interactions each channel has; a
 channel the customer never used is greyed out. The text filter applies a moment after typing stops,
-or at once on Enter; both filters run in SQL (`TimelineModel.set_filter`).
+or at once on Enter; both filters run in SQL (`TimelineModel.set_filter`). `show_customer` refills
+the panel for another customer in place: chips back on, the filter cleared, one count query and one
+index query, no widget created.
 """
 
 from collections.abc import Callable
@@ -40,7 +42,7 @@ class TimelineView(QWidget):
     def __init__(
         self,
         cache: Cache,
-        customer_id: str,
+        customer_id: str | None,
         *,
         today: Callable[[], date] = date.today,
         parent: QWidget | None = None,
@@ -133,12 +135,34 @@ class TimelineView(QWidget):
 
     def refresh_counts(self) -> None:
         """Chip labels with per-channel counts; chips of unused channels are disabled."""
-        with self._cache.read() as conn:
-            counts = channel_counts(conn, self._customer_id)
+        counts: dict[str, int] = {}
+        if self._customer_id is not None:
+            with self._cache.read() as conn:
+                counts = channel_counts(conn, self._customer_id)
         for channel, chip in self.chips.items():
             count = counts.get(channel, 0)
-            chip.setText(f"{channel_label(channel)} {count}")
+            text = f"{channel_label(channel)} {count}"
+            if chip.text() != text:  # an unchanged label costs no relayout of the chip rows
+                chip.setText(text)
             chip.setEnabled(count > 0)
+
+    def show_customer(self, customer_id: str | None) -> None:
+        """Show another customer's timeline: every chip on, no text filter, the newest first."""
+        self._debounce.stop()
+        self._customer_id = customer_id
+        for chip in self.chips.values():
+            if not chip.isChecked():
+                chip.blockSignals(True)
+                chip.setChecked(True)
+                chip.blockSignals(False)
+        if self.filter_edit.text():
+            self.filter_edit.blockSignals(True)
+            self.filter_edit.clear()
+            self.filter_edit.blockSignals(False)
+        self.refresh_counts()
+        self.model.show_customer(customer_id)
+        self.list.scrollToTop()
+        self._show_state()
 
     def reload(self) -> None:
         """The customer's interactions changed: counts and ids again, keeping the filter."""
@@ -148,7 +172,9 @@ class TimelineView(QWidget):
 
     def _show_state(self) -> None:
         shown = self.model.interaction_count
-        self.count_label.setText(tr("{n} shown").format(n=shown))
+        count_text = tr("{n} shown").format(n=shown)
+        if self.count_label.text() != count_text:
+            self.count_label.setText(count_text)
         if shown == 0:
             filtered = self.selected_channels() is not None or bool(self.filter_edit.text().strip())
             self.empty_label.setText(tr("No interactions match.") if filtered else tr("No interactions yet."))

@@ -244,7 +244,7 @@ def test_render_the_panel(qtbot: QtBot, ctx: ViewContext, theme_name: str) -> No
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
-    palette = app.palette()
+    palette, font = app.palette(), app.font()
     apply_theme(app, theme_name)
     try:
         panel = _panel(qtbot, ctx)
@@ -258,4 +258,5 @@ def test_render_the_panel(qtbot: QtBot, ctx: ViewContext, theme_name: str) -> No
     finally:
         app.setStyleSheet("")
         app.setPalette(palette)
+        app.setFont(font)
         app.setProperty("liaisonTheme", None)
