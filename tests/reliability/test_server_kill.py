@@ -37,11 +37,11 @@ from desktop.services.sync import SyncEngine
 from server.crashpoints import ENV_NAME, ENV_SKIP, EXIT_CODE
 from server.db import tables as t
 from tests.api.sync_helpers import Mirror, login
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import Client, seed_database
 from tests.reliability.conftest import OUTCOMES, trials
 from tests.reliability.test_redelivery import outbox_edits, pending_requests
 from tests.support.postgres import PgCluster
-from tests.support.server_process import ServerProcess, seed_database
+from tests.support.server_process import ServerProcess
 
 PUSH = "/api/v1/sync/push"
 WAIT_S = 120.0

@@ -1,9 +1,8 @@
 """The reference server as a killable subprocess (`python -m server.cli serve`), for SYNC.md §5's
 server-crash scenarios, over a SQLite file or a PostgreSQL database.
 
-- `seed_database(url)`: the e2e world (`tests/e2e/conftest.py` `_seed`: demo users with password
-  "demo", one customer, one open case owned by agent in queue 1). SQLite files go through `_seed`
-  itself; other URLs get the same rows from the same functions.
+- seeding: `tests/e2e/conftest.py` `seed_database(url)` (demo users with password "demo", one
+  customer, one open case owned by agent in queue 1), on SQLite or PostgreSQL.
 - `ServerProcess(db_url, seed, log)`: `start(**env)` (e.g. the crash point
   `LIAISON_SERVER_CRASHPOINT=after_mutation_commit`) returns once `/healthz` answers; a restart
   keeps the port, so clients keep their base URL as they would across a real server restart.
@@ -18,72 +17,20 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from server.db.bootstrap import initialize
-from server.db.engine import Database
-from server.sync.changes import ChangeWriter
-from tests.e2e.conftest import ROOT, Seed, _seed
-from tests.support.demo import create_demo_data
+from tests.e2e.conftest import ROOT, Seed
 from tests.support.net import free_port
 
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 120.0
 #: between looks at a starting server (polling a process that cannot signal readiness)
 POLL_S = 0.05
-
-
-def _seed_url(url: str) -> Seed:
-    """`_seed` for a database URL: the same demo data, customer and case, through the same calls."""
-    db = Database(url)
-    try:
-        initialize(db)
-    finally:
-        db.dispose()
-    data = create_demo_data(url)
-    customer_id, case_id = str(uuid.uuid4()), str(uuid.uuid4())
-    db = Database(url)
-    try:
-        with db.write() as conn:
-            writer = ChangeWriter(conn)
-            writer.insert(
-                "customer",
-                {"id": customer_id, "display_name": "Ada Lovelace", "territory_id": data.territory_ids[0]},
-            )
-            writer.insert(
-                "case",
-                {
-                    "id": case_id,
-                    "number": "CS-1",
-                    "customer_id": customer_id,
-                    "subject": "Broken router",
-                    "description": "",
-                    "status": "open",
-                    "priority": "normal",
-                    "queue_id": data.queue_ids[0],
-                    "owner_id": data.agent_id,
-                    "origin_channel": "phone",
-                },
-            )
-            writer.notify()
-    finally:
-        db.dispose()
-    return Seed(data=data, customer_id=customer_id, case_id=case_id)
-
-
-def seed_database(url: str) -> Seed:
-    """Initialize and seed the database at `url` (an empty PostgreSQL database or a new SQLite path)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return _seed(Path(parsed.database or ""))
-    return _seed_url(url)
 
 
 @dataclass
