@@ -108,12 +108,6 @@ def _delete(conn: Connection, change: ValidatedChange, touched: Touched) -> None
     delete_shadow(conn, entity, row_id)
 
 
-_HOLD = (
-    "INSERT INTO row_scope (entity, id, scope, stale) VALUES (?, ?, ?, 0) "
-    "ON CONFLICT(entity, id, scope) DO UPDATE SET stale = 0"
-)
-
-
 def _outbox_keys(conn: Connection) -> set[tuple[str, str]]:
     """(entity, id) of every record with outbox entries (any state)."""
     return {(str(e), str(i)) for e, i in run(conn, "SELECT DISTINCT entity, entity_id FROM outbox")}
@@ -143,8 +137,7 @@ def _upsert_bulk(
     """`_upsert` for rows without outbox entries, each once in the page: a few statements in all."""
     ids = [c.id for c in changes]
     resent = scopes.stale_members(conn, entity, ids, scope)
-    driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    driver.executemany(_HOLD, [(entity, c.id, scope) for c in changes])
+    scopes.hold_many(conn, entity, ids, scope)
     local = local_versions(conn, entity, ids)
     newer: list[NewRow] = []
     for change in changes:

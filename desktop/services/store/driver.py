@@ -5,6 +5,7 @@ overhead is several times SQLite's own work there. These statements run on the s
 connection, inside the transaction the `Writer` opened, so atomicity is unchanged.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,3 +19,8 @@ def run(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
 def scalar(conn: Connection, sql: str, params: tuple[Any, ...] = ()) -> Any:
     row = run(conn, sql, params).fetchone()
     return None if row is None else row[0]
+
+
+def run_many(conn: Connection, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """`executemany` on the driver connection (one statement prepared, many parameter rows)."""
+    conn.connection.driver_connection.cursor().executemany(sql, rows)  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ import msgspec
 from sqlalchemy import Connection
 
 from desktop.services.store.changed import Changed
-from desktop.services.store.driver import run, scalar
+from desktop.services.store.driver import run, run_many, scalar
 from desktop.services.store.entities import INDEXED_ENTITIES, spec
 from desktop.services.store.jsontext import dumps, loads_object
 from wire.records import Record
@@ -252,8 +252,7 @@ def write_rows(
                 new = getattr(row.record, "customer_id", None)
                 if isinstance(new, str):
                     touched.customers.add(new)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.executemany(st.upsert, [_params(st, row) for row in rows])
+    run_many(conn, st.upsert, [_params(st, row) for row in rows])
     touched.changed.add_many(entity, (row.row_id for row in rows))
 
 
@@ -261,7 +260,6 @@ def delete_shadows(conn: Connection, entity: str, row_ids: Sequence[str]) -> Non
     """`delete_shadow` for many rows (nothing to do, and no statement, when no shadow exists)."""
     if not row_ids or scalar(conn, "SELECT 1 FROM server_shadow LIMIT 1") is None:
         return
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.executemany(
-        "DELETE FROM server_shadow WHERE entity = ? AND entity_id = ?", [(entity, i) for i in row_ids]
+    run_many(
+        conn, "DELETE FROM server_shadow WHERE entity = ? AND entity_id = ?", [(entity, i) for i in row_ids]
     )

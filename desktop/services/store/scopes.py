@@ -1,20 +1,27 @@
 """Scope membership of rows (`row_scope`): a row stays while a scope holds it or the outbox needs it."""
 
-from sqlalchemy import Connection, and_, delete, select, update
-from sqlalchemy.dialects.sqlite import insert
+from collections.abc import Iterable
 
-from desktop.services.store.driver import run
+from sqlalchemy import Connection, and_, delete, select, update
+
+from desktop.services.store.driver import run, run_many
 from desktop.services.store.outbox import has_entries
 from desktop.services.store.rows import Touched, chunked, delete_row, delete_shadow, marks
 from desktop.services.store.schema import MIRRORS, row_scope
 
+_HOLD = (
+    "INSERT INTO row_scope (entity, id, scope, stale) VALUES (?, ?, ?, 0) "
+    "ON CONFLICT(entity, id, scope) DO UPDATE SET stale = 0"
+)
+
+
+def hold_many(conn: Connection, entity: str, row_ids: Iterable[str], scope: str) -> None:
+    """Record that `scope` holds these rows (and that they are no longer stale there)."""
+    run_many(conn, _HOLD, [(entity, row_id, scope) for row_id in row_ids])
+
 
 def hold(conn: Connection, entity: str, row_id: str, scope: str) -> None:
-    """Record that `scope` holds the row (and that it is no longer stale there)."""
-    statement = insert(row_scope).values(entity=entity, id=row_id, scope=scope, stale=False)
-    conn.execute(
-        statement.on_conflict_do_update(index_elements=["entity", "id", "scope"], set_={"stale": False})
-    )
+    hold_many(conn, entity, [row_id], scope)
 
 
 def stale_members(conn: Connection, entity: str, row_ids: list[str], scope: str) -> set[str]:

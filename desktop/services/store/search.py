@@ -37,7 +37,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, select, text
 
-from desktop.services.store.driver import run
+from desktop.services.store.driver import run, run_many
 from desktop.services.store.rows import chunked, marks
 from desktop.services.store.schema import MIRRORS, search_key
 from desktop.services.store.text import MAX_QUERY, digits, is_phone_like, phone_forms, words
@@ -144,7 +144,6 @@ def _sources(conn: Connection, ids: Sequence[str]) -> dict[str, _Sources]:
 def _write_fts(conn: Connection, table: str, column: str, wanted: dict[int, str], dropped: list[int]) -> None:
     """Make the FTS table hold `wanted` (doc → text) and not `dropped`; a document whose text is
     already right is left alone (an FTS rewrite re-tokenizes the old text and the new)."""
-    driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     docs = [*wanted, *dropped]
     current: dict[int, str] = {}
     for part in chunked(docs):
@@ -152,26 +151,26 @@ def _write_fts(conn: Connection, table: str, column: str, wanted: dict[int, str]
         current.update((int(d), str(t)) for d, t in run(conn, sql, tuple(part)))
     stale = [(d,) for d in dropped if d in current]
     stale += [(d,) for d, t in wanted.items() if d in current and current[d] != t]
-    driver.executemany(f"DELETE FROM {table} WHERE rowid = ?", stale)
-    driver.executemany(
+    run_many(conn, f"DELETE FROM {table} WHERE rowid = ?", stale)
+    run_many(
+        conn,
         f"INSERT INTO {table} (rowid, {column}) VALUES (?, ?)",
         [(d, t) for d, t in wanted.items() if current.get(d) != t],
     )
 
 
 def _reindex_chunk(conn: Connection, ids: Sequence[str]) -> None:
-    driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     docs = {
         str(c): int(d)
         for c, d in _rows(conn, "SELECT customer_id, doc FROM search_key WHERE customer_id IN ({marks})", ids)
     }
     sources = _sources(conn, ids)
     dropped = [docs[i] for i in ids if i in docs and i not in sources]
-    driver.executemany("DELETE FROM search_key WHERE doc = ?", [(d,) for d in dropped])
+    run_many(conn, "DELETE FROM search_key WHERE doc = ?", [(d,) for d in dropped])
     new = [i for i in ids if i in sources and i not in docs]
     if new:
         # in id order, as one by one: the same doc numbers
-        driver.executemany("INSERT INTO search_key (customer_id) VALUES (?)", [(i,) for i in new])
+        run_many(conn, "INSERT INTO search_key (customer_id) VALUES (?)", [(i,) for i in new])
         docs.update(
             (str(c), int(d))
             for c, d in _rows(
@@ -195,9 +194,8 @@ def reindex(conn: Connection, customer_ids: set[str]) -> None:
 def mark_dirty(conn: Connection, customer_ids: set[str]) -> None:
     """Note customers whose documents must be rebuilt (`reindex_dirty`), in the caller's transaction."""
     if customer_ids:
-        driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        driver.executemany(
-            "INSERT OR IGNORE INTO search_dirty (customer_id) VALUES (?)", [(c,) for c in customer_ids]
+        run_many(
+            conn, "INSERT OR IGNORE INTO search_dirty (customer_id) VALUES (?)", [(c,) for c in customer_ids]
         )
 
 
@@ -207,8 +205,7 @@ def reindex_dirty(conn: Connection, limit: int) -> int:
     if not ids:
         return 0
     reindex(conn, set(ids))
-    driver = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    driver.executemany("DELETE FROM search_dirty WHERE customer_id = ?", [(i,) for i in ids])
+    run_many(conn, "DELETE FROM search_dirty WHERE customer_id = ?", [(i,) for i in ids])
     return len(ids)
 
 
