@@ -162,16 +162,12 @@ class Session:
         self.cache.close()
 
 
-def cache_file(paths: Paths) -> Path:
-    return cache_path(paths)
-
-
 def _open_cache(
     paths: Paths, *, encrypted: bool, check: Check
 ) -> tuple[Cache, StartupReport, IntegrityCheck | None]:
     try:
         key = cache_key(paths.data_dir.parent, create=True) if encrypted else None
-        cache, report = open_cache(cache_file(paths), key, check=check)
+        cache, report = open_cache(cache_path(paths), key, check=check)
     except SetupError as exc:
         raise SignInFailed("keyring", str(exc)) from None
     except CacheError as exc:
@@ -221,7 +217,7 @@ def open_session(
         except KeyringUnavailable as exc:
             raise SignInFailed("keyring", exc.message) from None
         except _UNREACHABLE as exc:
-            if not cache_file(paths).exists():
+            if not cache_path(paths).exists():
                 raise SignInFailed("unreachable", exc.message) from None
             log.info("server unreachable (%s): starting offline from the cache", type(exc).__name__)
             notice = exc.message

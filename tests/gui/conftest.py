@@ -28,10 +28,10 @@ from keyring.backends import fail
 from PySide6.QtCore import QEvent, QThread, QTimer
 from PySide6.QtWidgets import QApplication
 
-from server.db.bootstrap import initialize
 from server.db.engine import Database
 from server.sync.changes import ChangeWriter
-from tests.support.demo import DemoData, create_demo_data
+from tests.e2e.conftest import seed_database
+from tests.support.demo import DemoData
 from tests.support.fault_proxy import FaultProxy
 from tests.support.file_keyring import BACKEND_NAME, ENV_FILE, FileKeyring
 from tests.support.live import LiveServer, start_live_server
@@ -129,43 +129,22 @@ class GuiSeed:
 
 
 def _seed(path: Path) -> GuiSeed:
+    """The e2e world (demo users, Ada Lovelace with case CS-1 owned by agent) plus Grace Hopper."""
     url = f"sqlite:///{path}"
-    db = Database(url)
-    try:
-        initialize(db)
-    finally:
-        db.dispose()
-    data = create_demo_data(url)
-    customers = (str(uuid.uuid4()), str(uuid.uuid4()))
-    case_id = str(uuid.uuid4())
+    world = seed_database(url)
+    grace = str(uuid.uuid4())
     db = Database(url)
     try:
         with db.write() as conn:
             writer = ChangeWriter(conn)
-            for customer_id, name in zip(customers, ("Ada Lovelace", "Grace Hopper"), strict=True):
-                writer.insert(
-                    "customer",
-                    {"id": customer_id, "display_name": name, "territory_id": data.territory_ids[0]},
-                )
             writer.insert(
-                "case",
-                {
-                    "id": case_id,
-                    "number": "CS-1",
-                    "customer_id": customers[0],
-                    "subject": "Broken router",
-                    "description": "",
-                    "status": "open",
-                    "priority": "normal",
-                    "queue_id": data.queue_ids[0],
-                    "owner_id": data.agent_id,
-                    "origin_channel": "phone",
-                },
+                "customer",
+                {"id": grace, "display_name": "Grace Hopper", "territory_id": world.data.territory_ids[0]},
             )
             writer.notify()
     finally:
         db.dispose()
-    return GuiSeed(data=data, customer_ids=customers, case_id=case_id)
+    return GuiSeed(data=world.data, customer_ids=(world.customer_id, grace), case_id=world.case_id)
 
 
 @pytest.fixture(scope="module")
