@@ -47,6 +47,7 @@ from desktop.views.conflicts.conflicts_model import (
     theirs_text,
 )
 from desktop.views.i18n import tr
+from desktop.views.message_label import error_label
 
 FIELD_COL, BASE_COL, THEIRS_COL, MINE_COL, OWN_COL = range(5)
 
@@ -128,11 +129,7 @@ class ResolveView(QWidget):
         self.resolve_button.setAccessibleName(tr("Resolve the conflicts of this record"))
         self.resolve_button.setDefault(True)
         self.resolve_button.clicked.connect(self._resolve)
-        self.error = QLabel(self)
-        self.error.setObjectName("errorMessage")
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self)
         self._scroll = QScrollArea(self)
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)

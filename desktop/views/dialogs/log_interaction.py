@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.services.case_work import INTERACTION_KINDS, InteractionKind
 from desktop.services.customer_screen import CaseSummary
 from desktop.views.i18n import tr
+from desktop.views.message_label import error_label
 
 
 def kind_label(kind: InteractionKind) -> str:
@@ -79,10 +80,7 @@ class LogInteractionDialog(QDialog):
         self.case_box.addItem(tr("No case"), None)
         for case in cases:
             self.case_box.addItem(f"{case.number} · {case.subject}", case.id)
-        self.error = QLabel(self)
-        self.error.setObjectName("errorMessage")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self)
         form = QFormLayout()
         form.addRow(tr("Kind"), self.kind_box)
         form.addRow(tr("Direction"), self.direction_box)

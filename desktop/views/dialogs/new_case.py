@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
@@ -23,6 +22,7 @@ from desktop.services.case_work import PRIORITIES
 from desktop.views.customer.cases_model import priority_label
 from desktop.views.customer.channel_style import channel_icon, channel_label
 from desktop.views.i18n import tr
+from desktop.views.message_label import error_label
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,7 @@ class NewCaseDialog(QDialog):
         self.channel_box.setAccessibleName(tr("Came in by"))
         for channel in CHANNELS:
             self.channel_box.addItem(channel_icon(channel), channel_label(channel), channel)
-        self.error = QLabel(self)
-        self.error.setObjectName("errorMessage")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self)
         form = QFormLayout()
         form.addRow(tr("Subject"), self.subject_edit)
         form.addRow(tr("Description"), self.description_edit)

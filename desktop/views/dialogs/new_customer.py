@@ -48,6 +48,7 @@ from desktop.services.duplicates import (
 from desktop.services.store import Changed, new_record_id
 from desktop.views.context import ViewContext
 from desktop.views.i18n import tr
+from desktop.views.message_label import error_label
 
 #: typing pauses this long before the duplicate check runs
 DEBOUNCE_MS: Final = 250
@@ -125,11 +126,7 @@ class NewCustomerDialog(QDialog):
         self._debounce.timeout.connect(self.check_duplicates)
         self._build_fields(phone)
         self._build_warning()
-        self.error = QLabel(self)
-        self.error.setObjectName("errorMessage")
-        self.error.setTextFormat(Qt.TextFormat.PlainText)
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label(self)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )

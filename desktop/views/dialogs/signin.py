@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.services.session import Session, SignInFailed, SignInRequest
 from desktop.views.i18n import tr
 from desktop.views.icons import icon
+from desktop.views.message_label import error_label
 from desktop.views.tasks import TaskRunner
 
 OpenSession = Callable[[SignInRequest], Session]
@@ -79,11 +79,8 @@ class SignInDialog(QDialog):
         self.keep.setObjectName("keepSignedIn")
         self.keep.setAccessibleName(tr("Keep me signed in on this computer"))
         self.keep.setToolTip(tr("Your sign-in is kept in the system's password store, never your password."))
-        self.message = QLabel(self)
-        self.message.setObjectName("errorMessage")
+        self.message = error_label(self)
         self.message.setAccessibleName(tr("Sign-in message"))
-        self.message.setWordWrap(True)
-        self.message.hide()
 
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
