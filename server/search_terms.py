@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Final
 
-from server.phones import national_digits, phone_digits
+from wire.phones import national_digits, phone_digits
 
 MAX_TERM: Final = 200
 MIN_WORD: Final = 2

@@ -3,8 +3,8 @@
 Field reps create customers offline, so the check runs against the cache (SYNC.md §2: the server
 only *flags* a possible duplicate afterwards, with a `possible_duplicate` conflict). A match is:
 - the same phone: what was typed, in any format (`07400 123456`, `+44 7400-123456`, `0044…`),
-  normalised to E.164 with `phonenumbers` (national numbers in the territory's country) and looked
-  up through the contact-point index, exactly as the server will store it;
+  normalised to E.164 by `wire.phones.normalize_phone`, the server's own rule (national numbers in
+  the territory's country), and looked up through the contact-point index;
 - the same email: trimmed and lower-cased, as the server stores it;
 - a similar name: a handful of bounded FTS searches (the whole name; every word cut to its first
   four letters, which survives a typo late in a word; each long word alone) give at most about 160
@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
-import phonenumbers
 from rapidfuzz import fuzz
 from sqlalchemy import Connection, select
 
@@ -45,9 +44,7 @@ _MAX_WORD_SEARCHES: Final = 3
 MAX_MATCHES: Final = 10
 #: languages offered for a new customer (ISO 639-1), those of the countries served first
 LANGUAGES: Final[tuple[str, ...]] = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da", "tr", "ar")
-_SEPARATORS: Final = re.compile(r"[\s\-().\/\u00a0\u2010-\u2015]+")
 _EMAIL: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MAX_PHONE_INPUT: Final = 64
 _MAX_EMAIL: Final = 320
 _contact_point = MIRRORS["contact_point"]
 _territory = MIRRORS["territory"]
@@ -55,31 +52,6 @@ _territory = MIRRORS["territory"]
 
 class NewCustomerError(LocalEditError):
     """The new customer was refused before anything was written (no name, a bad phone…)."""
-
-
-def normalize_phone(raw: str, region: str | None) -> str | None:
-    """The E.164 form of a phone number as typed, or None when it is not a valid number.
-
-    The same rules as the server's (`server/phones.py`, which the desktop may not import): `tel:`
-    and separators are dropped, `00` means `+`, a national number is read in `region`.
-    """
-    text = raw.strip()
-    if not text or len(text) > _MAX_PHONE_INPUT:
-        return None
-    if text.lower().startswith("tel:"):
-        text = text[4:]
-    text = _SEPARATORS.sub("", text)
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if not text or any(c.isalpha() for c in text):
-        return None
-    try:
-        number = phonenumbers.parse(text, (region or "").strip().upper() or None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 def normalize_email(raw: str) -> str | None:

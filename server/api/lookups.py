@@ -27,11 +27,11 @@ from server.api.errors import ApiError
 from server.auth.principal import Principal
 from server.db import tables as t
 from server.db.types import iso, utcnow
-from server.phones import normalize_phone
 from server.search_terms import query_terms
 from server.sync.scopes import ON_DEMAND_TTL_HOURS, OPEN_CASE_STATUSES, Scope, may_subscribe
 from wire.errors import ErrorResponse
 from wire.lookups import CustomerDetail, CustomerSummary, LookupResponse, SearchResponse
+from wire.phones import normalize_phone
 from wire.records import ENTITIES
 
 router = APIRouter()

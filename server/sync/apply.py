@@ -10,12 +10,12 @@ from sqlalchemy import Connection, and_, insert, select
 from server.auth.principal import Principal
 from server.db import tables as t
 from server.db.types import Timestamp, iso, parse_timestamp, utcnow
-from server.phones import normalize_phone
 from server.sync.authz import require_record_access
 from server.sync.changes import ChangeWriter
 from server.sync.merge import FieldConflict, merge
 from server.sync.outcome import Outcome, Rejected
 from server.sync.terms import refresh_terms
+from wire.phones import normalize_phone
 from wire.records import ENTITIES, validate_patch, validate_record
 from wire.sync import Mutation
 

@@ -15,13 +15,13 @@ from desktop.services.duplicates import (
     create_customer,
     find_duplicates,
     normalize_email,
-    normalize_phone,
     territories,
 )
 from desktop.services.store import Cache, apply_page, open_cache, search
 from desktop.services.store.outbox import entries_for
 from desktop.services.store.schema import outbox
 from wire.fast import ValidatedChange
+from wire.phones import normalize_phone
 from wire.records import validate_record
 
 ADA = "00000000-0000-4000-8000-00000000000a"

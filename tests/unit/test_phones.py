@@ -1,7 +1,7 @@
 import phonenumbers
 import pytest
 
-from server.phones import national_digits, normalize_phone, phone_digits
+from wire.phones import national_digits, normalize_phone, phone_digits
 
 
 @pytest.mark.parametrize(

@@ -42,13 +42,13 @@ from desktop.services.duplicates import (
     create_customer,
     find_duplicates,
     normalize_email,
-    normalize_phone,
     territories,
 )
 from desktop.services.store import Changed, new_record_id
 from desktop.views.context import ViewContext
 from desktop.views.i18n import tr
 from desktop.views.message_label import error_label
+from wire.phones import normalize_phone
 
 #: typing pauses this long before the duplicate check runs
 DEBOUNCE_MS: Final = 250

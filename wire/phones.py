@@ -1,4 +1,7 @@
-"""Phone numbers: normalising what people type to E.164, and the digit forms used for search."""
+"""Phone numbers: normalising what people type to E.164, and the digit forms used for search.
+
+In `wire/` because both sides must read a typed number the same way: the server when it stores
+and looks up contact points, the desktop when it checks a new customer for duplicates."""
 
 import re
 from typing import Final
@@ -12,11 +15,12 @@ _MAX_INPUT: Final = 64
 _CALLING_CODES: Final[frozenset[str]] = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
-def normalize_phone(raw: str, default_region: str) -> str | None:
+def normalize_phone(raw: str, default_region: str | None) -> str | None:
     """The E.164 form (`+447400123456`) of a phone number as typed, or None if it is not valid.
 
     Accepts international (`+44 …`, `0044 …`) and national (`07400 123456` with `default_region`
-    GB) forms with spaces, dashes, dots, slashes and parentheses; `tel:` URIs too.
+    GB) forms with spaces, dashes, dots, slashes and parentheses; `tel:` URIs too. Without a
+    region a national number is not valid.
     """
     text = raw.strip()
     if not text or len(text) > _MAX_INPUT:
@@ -28,7 +32,7 @@ def normalize_phone(raw: str, default_region: str) -> str | None:
         text = "+" + text[2:]
     if not text or any(c.isalpha() for c in text):
         return None
-    region = default_region.strip().upper() or None
+    region = (default_region or "").strip().upper() or None
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
