@@ -344,6 +344,20 @@ class ApiClient:
         path = f"{CUSTOMERS}/{quote(customer_id, safe='')}"
         return _decode(CustomerDetail, self._call("GET", path, headers=headers, retry=True))
 
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: pydantic.BaseModel | None = None,
+        params: Mapping[str, str | int] | None = None,
+        retry: bool = False,
+    ) -> bytes:
+        """An authenticated JSON request to any endpoint (the contact centre's, the offers'):
+        the 2xx body, or a typed `ApiError`. `retry` only for requests that are safe to repeat."""
+        content = body.model_dump_json(exclude_unset=False).encode() if body is not None else None
+        return self._call(method, path, content=content, params=params, retry=retry).body
+
     # -- live events ---------------------------------------------------------------------------
 
     def events(self) -> Generator[ServerEvent, None, None]:

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from desktop.services import customer_scopes
-from desktop.services.api import ApiClient
+from desktop.services.api import ApiClient, ServerEvent
 from desktop.services.api_errors import ApiError, EpochReset, Forbidden, TransportError
 from desktop.services.store import Cache, Changed, drop_scope, reset_epoch, reset_scope, scope_checksum, state
 from desktop.services.store.apply import reindex_pending
@@ -145,6 +145,9 @@ class SyncEngine:
         self.poke_requested_at: float | None = None
         self.pusher = Pusher(cache, api, self.board, self.now, self.checkpoint)
         self.puller = Puller(cache, api, self.board, self.checkpoint, limit=page_limit)
+        #: called on the SSE listener's thread with every server event other than pokes and
+        #: heartbeats (the contact centre's `incoming_contact`, `queue_snapshot`, `broadcast`…)
+        self.on_event: Callable[[ServerEvent], None] | None = None
 
     # -- small services for the parts ------------------------------------------------------------
 

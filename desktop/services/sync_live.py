@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from desktop.services.api import HEARTBEAT, ServerEvent
 from desktop.services.api_errors import ApiError, EpochReset
 
 if TYPE_CHECKING:
@@ -135,9 +136,21 @@ class SseListener:
                     if isinstance(head, int):
                         self.pokes += 1
                         self.loop.poke(head, "poke")
+                elif event.event != HEARTBEAT:
+                    self._hand_on(event)
                 # heartbeats need nothing: every event is a chance to notice the stop
                 if self.loop.stop.is_set():
                     return
+
+    def _hand_on(self, event: ServerEvent) -> None:
+        """Give a contact-centre event to the engine's `on_event`; its failure must not end SSE."""
+        handler = self.loop.engine.on_event
+        if handler is None:
+            return
+        try:
+            handler(event)
+        except Exception:
+            log.exception("handling the server event %r failed", event.event)
 
 
 class LongPoller:

@@ -16,6 +16,7 @@ from typing import Final
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from desktop.services.api import ServerEvent
 from desktop.services.store import Changed
 from desktop.services.sync import SyncEngine
 from desktop.services.sync_status import Rejection, SyncStatus
@@ -42,8 +43,11 @@ class SyncBridge(QObject):
     status_changed = Signal(object)  # SyncStatus
     changed = Signal(object)  # desktop.services.store.Changed
     rejected = Signal(object)  # Rejection
+    #: a contact-centre event from the server (`incoming_contact`, `queue_snapshot`, `broadcast`…)
+    server_event = Signal(object)  # desktop.services.api.ServerEvent
 
     _status_posted = Signal(object)
+    _event_posted = Signal(object)
     _changed_posted = Signal(object)
     _rejected_posted = Signal(object)
 
@@ -60,6 +64,7 @@ class SyncBridge(QObject):
         self._status_posted.connect(self._relay_status, queued)
         self._changed_posted.connect(self._relay_changed, queued)
         self._rejected_posted.connect(self._relay_rejected, queued)
+        self._event_posted.connect(self._relay_event, queued)
         self._stop = threading.Event()
         self._runner = runner
         self._thread: threading.Thread | None = None
@@ -67,6 +72,7 @@ class SyncBridge(QObject):
         self.engine = make_engine(
             self._status_posted.emit, self._changed_posted.emit, self._rejected_posted.emit
         )
+        self.engine.on_event = self._event_posted.emit
 
     @property
     def status(self) -> SyncStatus | None:
@@ -120,3 +126,7 @@ class SyncBridge(QObject):
     @Slot(object)
     def _relay_rejected(self, rejection: Rejection) -> None:
         self.rejected.emit(rejection)
+
+    @Slot(object)
+    def _relay_event(self, event: ServerEvent) -> None:
+        self.server_event.emit(event)
