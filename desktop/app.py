@@ -238,6 +238,7 @@ class Shell:
         bridge.status_changed.connect(self._on_status)
         bridge.status_changed.connect(self._checkpoint_when_quiet)
         bridge.changed.connect(hub.publish)
+        bridge.server_event.connect(hub.server_event)
         bridge.rejected.connect(window.show_rejection)
         window.show_notice(self._notice(session))
         self._waiting_first_sync = session.online

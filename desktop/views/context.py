@@ -28,6 +28,10 @@ class ChangeHub(QObject):
     """
 
     changed = Signal(object)  # a desktop.services.store.Changed, always emitted on the GUI thread
+    #: a contact-centre event from the server (desktop.services.api.ServerEvent: `incoming_contact`,
+    #: `queue_snapshot`, `broadcast`, …), on the GUI thread; the composition root connects the sync
+    #: bridge's `server_event` to it
+    server_event = Signal(object)
     _posted = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
