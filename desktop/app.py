@@ -448,6 +448,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, paths: Paths) -> int:
+    from desktop.preload import preload
+
+    preload()  # before PySide6: see desktop/preload.py
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 

@@ -1,0 +1,46 @@
+"""Import the Qt-free modules a session needs *before* PySide6, to start faster.
+
+Once PySide6 is imported it hooks every later import (its `__feature__` support): for each new
+module it reads the module's source to see whether it mentions PySide6. SQLAlchemy, httpx,
+pydantic and the services are several hundred modules, so importing them after PySide6 costs
+their source reads on top of their import (about a third more, measured by `bench/cold_start.py`).
+Imported first, they are already in `sys.modules` and the hook never sees them.
+
+Also: httpx imports its command-line tool (`httpx._main`: click, rich, pygments) whenever those
+are installed; the desktop never uses it, so that import is turned off.
+
+The GUI calls `preload()` first thing; `liaison sync` does not need it (it never imports Qt).
+"""
+
+import sys
+from typing import Final
+
+#: the Qt-free modules imported on the way to the first window with the cache open
+SESSION_MODULES: Final = (
+    "sqlalchemy",
+    "httpx",
+    "pydantic",
+    "msgspec",
+    "keyring",
+    "wire.sync",
+    "wire.auth",
+    "wire.lookups",
+    "wire.fast",
+    "desktop.domain",
+    "desktop.services.api",
+    "desktop.services.store",
+    "desktop.services.session",
+    "desktop.services.sync",
+    "desktop.services.sync_status",
+    "desktop.services.customer_scopes",
+    "desktop.services.customer_screen",
+    "desktop.services.profile_cache",
+)
+
+
+def preload(modules: tuple[str, ...] = SESSION_MODULES) -> None:
+    """Import `modules` now (call before the first PySide6 import)."""
+    # None in sys.modules makes `import httpx._main` raise ImportError, which httpx expects
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    for name in modules:
+        __import__(name)

@@ -1,0 +1,48 @@
+"""The GUI imports its Qt-free modules before PySide6 (desktop/preload.py): PySide6 reads the
+source of every module imported after it, so a service module missing from the preload list makes
+every start slower. These run in fresh interpreters: the test process has imported everything."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+QT_FREE = ("sqlalchemy", "httpx", "httpcore", "pydantic", "pydantic_core", "msgspec", "keyring", "wire")
+
+_PROBE = """
+import json, sys
+from desktop.preload import preload
+preload()
+before = set(sys.modules)
+import desktop.views.main_window, desktop.views.sync_bridge, desktop.views.tasks
+import desktop.views.search.results_model
+late = sorted(
+    m for m in set(sys.modules) - before
+    if m.split(".")[0] in {qt_free!r} or m.startswith("desktop.services")
+)
+print(json.dumps({{"late": late, "httpx_cli": sys.modules.get("httpx._main", "absent") is not None}}))
+"""
+
+
+def _probe() -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(qt_free=set(QT_FREE))],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_window_imports_no_qt_free_module_after_the_preload() -> None:
+    result = _probe()
+    assert result["late"] == [], f"add these to desktop.preload.SESSION_MODULES: {result['late']}"
+
+
+def test_httpx_command_line_tool_is_not_imported() -> None:
+    assert _probe()["httpx_cli"] is False
