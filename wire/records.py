@@ -114,6 +114,8 @@ class Holding(Record, kw_only=True):
     channel: Channel = "store"
     price_paid: float = 0.0
     since: str | None = None
+    #: the contract's renewal date (ISO 8601); None for a one-off purchase
+    renews_at: str | None = None
 
 
 class Offer(Record, kw_only=True):
@@ -139,6 +141,23 @@ class Affinity(Record, kw_only=True):
     lift: float
 
 
+class RegionSignal(Record, kw_only=True):
+    """A context signal of a region (a season, a weather outlook) that raises offer categories there."""
+
+    #: matches `Customer.region`
+    region: str
+    #: e.g. "heatwave", "cold_snap", "season"
+    kind: str
+    #: shown in the offer's reason line, e.g. "Heatwave forecast in Andalusia"
+    label: str
+    #: the offer categories it raises
+    categories: list[str]
+    #: the multiplier applied to those offers' scores
+    boost: float = 1.5
+    valid_from: str | None = None
+    valid_to: str | None = None
+
+
 class OfferResponse(Record, kw_only=True):
     customer_id: str
     offer_id: str
@@ -147,6 +166,8 @@ class OfferResponse(Record, kw_only=True):
     response: Literal["accepted", "declined", "not_now"]
     reason: str | None = None
     at: str | None = None
+    #: the queue of the contact the offer was made in (the acceptance report per queue); None off-queue
+    queue_id: str | None = None
 
 
 class Conflict(Record, kw_only=True):
@@ -211,6 +232,7 @@ ENTITIES: Final[dict[str, tuple[type[Record], EntityClass]]] = {
     "holding": (Holding, "server_owned"),
     "offer": (Offer, "server_owned"),
     "affinity": (Affinity, "server_owned"),
+    "region_signal": (RegionSignal, "server_owned"),
     "conflict": (Conflict, "server_owned"),
     "disposition_code": (DispositionCode, "server_owned"),
     "queue": (Queue, "server_owned"),
@@ -226,6 +248,7 @@ REF_ENTITIES: Final[tuple[str, ...]] = (
     "product",
     "offer",
     "affinity",
+    "region_signal",
     "disposition_code",
     "user_directory",
 )

@@ -255,6 +255,40 @@ affinity = _synced(
     Column("lift", Float, nullable=False),
 )
 
+#: a region's context signal (weather outlook, season) raising offer categories there
+region_signal = _synced(
+    "region_signal",
+    Column("region", String(100), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("categories", JsonType, nullable=False),
+    Column("boost", Float, nullable=False, default=1.5),
+    Column("valid_from", Timestamp, nullable=True),
+    Column("valid_to", Timestamp, nullable=True),
+)
+
+#: product pairs an admin ruled out of the affinity model (server only: the model just omits them)
+affinity_block = Table(
+    "affinity_block",
+    metadata,
+    Column("antecedent_product_id", String(ID), primary_key=True),
+    Column("consequent_product_id", String(ID), primary_key=True),
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_by", String(ID), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+#: the affinity model's one bookkeeping row (id 1): who is computing it and when it was last computed
+offer_model_state = Table(
+    "offer_model_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("claimed_at", Timestamp, nullable=True),
+    Column("computed_at", Timestamp, nullable=True),
+    Column("baskets", BigInteger, nullable=False, default=0),
+    Column("rules", Integer, nullable=False, default=0),
+)
+
 disposition_code = _synced(
     "disposition_code",
     Column("queue_id", String(ID), nullable=True),
@@ -370,6 +404,7 @@ holding = _synced(
     Column("channel", String(20), nullable=False, default="store"),
     Column("price_paid", Float, nullable=False, default=0.0),
     Column("since", Timestamp, nullable=True),
+    Column("renews_at", Timestamp, nullable=True),
 )
 
 offer_response = _synced(
@@ -381,6 +416,7 @@ offer_response = _synced(
     Column("response", String(10), nullable=False),
     Column("reason", Text, nullable=True),
     Column("at", Timestamp, nullable=True),
+    Column("queue_id", String(ID), nullable=True),
 )
 
 sync_conflict = _synced(
@@ -415,6 +451,7 @@ ENTITY_TABLES: Final[dict[str, Table]] = {
     "holding": holding,
     "offer": offer,
     "affinity": affinity,
+    "region_signal": region_signal,
     "conflict": sync_conflict,
     "disposition_code": disposition_code,
     "queue": queue,

@@ -14,6 +14,8 @@ class ProductSpec:
     #: the share of customers who own it when no planted affinity applies
     popularity: float
     sensitive: bool = False
+    #: months of the contract a holding renews after; 0 for a one-off purchase (no renewal date)
+    contract_months: int = 12
 
 
 SENSITIVE_CATEGORY: Final = "health"
@@ -26,26 +28,30 @@ PRODUCTS: Final[tuple[ProductSpec, ...]] = (
     ProductSpec("BB-LANDLINE", "Landline Anytime", "broadband", 9.0, 0.5, 0.12),
     ProductSpec("MOB-SIM10", "SIM Only 10GB", "mobile", 10.0, 0.4, 0.25),
     ProductSpec("MOB-UNL5G", "Unlimited 5G SIM", "mobile", 25.0, 0.45, 0.14),
-    ProductSpec("MOB-FAMILY", "Family Plan (4 SIMs)", "mobile", 60.0, 0.38, 0.06),
-    ProductSpec("MOB-PHONE", "Smartphone X 128GB", "mobile", 799.0, 0.12, 0.07),
+    ProductSpec("MOB-FAMILY", "Family Plan (4 SIMs)", "mobile", 60.0, 0.38, 0.06, contract_months=24),
+    ProductSpec("MOB-PHONE", "Smartphone X 128GB", "mobile", 799.0, 0.12, 0.07, contract_months=0),
     ProductSpec("TV-ESS", "TV Essentials", "tv", 15.0, 0.3, 0.15),
     ProductSpec("TV-PREMIUM", "Premium TV", "tv", 35.0, 0.35, 0.09),
     ProductSpec("TV-SPORTS", "Sports Pack", "tv", 20.0, 0.28, 0.04),
     ProductSpec("TV-MOVIES", "Movies Pack", "tv", 12.0, 0.33, 0.05),
-    ProductSpec("EN-GREEN", "Green Energy Tariff", "energy", 85.0, 0.08, 0.05),
-    ProductSpec("EN-GAS-FIX", "Fixed Price Gas", "energy", 70.0, 0.07, 0.08),
-    ProductSpec("EN-EV", "EV Charging Tariff", "energy", 45.0, 0.1, 0.03),
-    ProductSpec("SH-MESH", "Mesh Wi-Fi", "smart home", 8.0, 0.55, 0.04),
-    ProductSpec("SH-THERMO", "Smart Thermostat", "smart home", 199.0, 0.3, 0.07),
-    ProductSpec("SH-DOORBELL", "Video Doorbell", "smart home", 149.0, 0.32, 0.05),
-    ProductSpec("SH-PLUGS", "Smart Plug Pack", "smart home", 39.0, 0.45, 0.06),
-    ProductSpec("CL-FAN", "Tower Fan", "cooling", 69.0, 0.35, 0.07),
-    ProductSpec("CL-AC-PORT", "Portable Air Conditioner", "cooling", 399.0, 0.25, 0.04),
-    ProductSpec("CL-AC-SPLIT", "Split Air Conditioner (installed)", "cooling", 1290.0, 0.2, 0.015),
+    ProductSpec("EN-GREEN", "Green Energy Tariff", "energy", 85.0, 0.08, 0.05, contract_months=24),
+    ProductSpec("EN-GAS-FIX", "Fixed Price Gas", "energy", 70.0, 0.07, 0.08, contract_months=24),
+    ProductSpec("EN-EV", "EV Charging Tariff", "energy", 45.0, 0.1, 0.03, contract_months=24),
+    ProductSpec("SH-MESH", "Mesh Wi-Fi", "smart home", 8.0, 0.55, 0.04, contract_months=0),
+    ProductSpec("SH-THERMO", "Smart Thermostat", "smart home", 199.0, 0.3, 0.07, contract_months=0),
+    ProductSpec("SH-DOORBELL", "Video Doorbell", "smart home", 149.0, 0.32, 0.05, contract_months=0),
+    ProductSpec("SH-PLUGS", "Smart Plug Pack", "smart home", 39.0, 0.45, 0.06, contract_months=0),
+    ProductSpec("CL-FAN", "Tower Fan", "cooling", 69.0, 0.35, 0.07, contract_months=0),
+    ProductSpec("CL-AC-PORT", "Portable Air Conditioner", "cooling", 399.0, 0.25, 0.04, contract_months=0),
+    ProductSpec(
+        "CL-AC-SPLIT", "Split Air Conditioner (installed)", "cooling", 1290.0, 0.2, 0.015, contract_months=0
+    ),
     ProductSpec("INS-DEVICE", "Device Care", "insurance", 7.0, 0.6, 0.05),
     ProductSpec("INS-HOME", "Home Insurance", "insurance", 22.0, 0.4, 0.06),
     ProductSpec("INS-TRAVEL", "Travel Insurance", "insurance", 49.0, 0.45, 0.04),
-    ProductSpec("HL-WATCH", "Health Monitor Watch", SENSITIVE_CATEGORY, 249.0, 0.3, 0.03, True),
+    ProductSpec(
+        "HL-WATCH", "Health Monitor Watch", SENSITIVE_CATEGORY, 249.0, 0.3, 0.03, True, contract_months=0
+    ),
     ProductSpec("HL-HEARING", "Hearing Care Plan", SENSITIVE_CATEGORY, 18.0, 0.4, 0.02, True),
     ProductSpec("HL-PHARMA", "Pharmacy Delivery Plus", SENSITIVE_CATEGORY, 6.0, 0.35, 0.025, True),
     ProductSpec("SVC-PRIORITY", "Priority Support", "services", 5.0, 0.7, 0.05),
@@ -133,6 +139,33 @@ OFFERS: Final[tuple[OfferSpec, ...]] = (
     OfferSpec("BB-LANDLINE", "Landline Anytime (winter deal)", "Unlimited calls.", 7.0, (), (), 200, 400),
     OfferSpec("MOB-PHONE", "Smartphone X (spring launch)", "Launch price.", 749.0, (), (), -400, -60),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class SignalSpec:
+    """A region's context signal: it raises the offers of `categories` there by `boost`."""
+
+    region: str
+    kind: str
+    label: str
+    categories: tuple[str, ...]
+    boost: float
+    #: validity window in days relative to the seed's "now"
+    valid_from_days: int
+    valid_to_days: int
+
+
+#: the seeded region signals (region names as in `places.COUNTRIES`, i.e. `customer.region`)
+SIGNALS: Final[tuple[SignalSpec, ...]] = (
+    SignalSpec("Andalucía", "heatwave", "Heatwave forecast in Andalucía", ("cooling",), 1.8, -1, 10),
+    SignalSpec(
+        "Provence-Alpes-Côte d'Azur", "heatwave", "Heatwave forecast in Provence", ("cooling",), 1.6, 0, 7
+    ),
+    SignalSpec("Bayern", "cold_snap", "Cold snap ahead in Bavaria", ("energy", "smart home"), 1.4, 0, 14),
+)
+
+#: queues an offer made on the phone was made in (the acceptance report per queue)
+OFFER_QUEUES: Final[tuple[str, ...]] = ("Sales", "Retention", "Billing")
 
 
 @dataclass(frozen=True, slots=True)

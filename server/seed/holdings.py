@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Final
 
 from server.seed.bulk import BulkWriter
+from server.seed.catalog import OFFER_QUEUES
 from server.seed.customers import SYNC, Facts
 from server.seed.factory import Factory
 from server.seed.ids import DAY, Clock
@@ -12,7 +13,15 @@ from server.seed.reference import Reference, SeededOffer
 from server.seed.texts import DECLINE_REASONS
 from server.seed.weighted import Weighted
 
-HOLDING_COLUMNS: Final = (*SYNC, "customer_id", "product_id", "channel", "price_paid", "since")
+HOLDING_COLUMNS: Final = (
+    *SYNC,
+    "customer_id",
+    "product_id",
+    "channel",
+    "price_paid",
+    "since",
+    "renews_at",
+)
 OFFER_RESPONSE_COLUMNS: Final = (
     *SYNC,
     "customer_id",
@@ -22,10 +31,21 @@ OFFER_RESPONSE_COLUMNS: Final = (
     "response",
     "reason",
     "at",
+    "queue_id",
 )
 _CHANNELS: Final = Weighted([("web", 35), ("store", 30), ("phone", 20), ("partner", 8), ("field_visit", 7)])
 _RESPONSES: Final = Weighted([("accepted", 20), ("declined", 55), ("not_now", 25)])
 _RESPONSE_CHANNELS: Final = Weighted([("phone", 60), ("chat", 15), ("store", 15), ("web", 10)])
+#: a month, for contract renewals (an average month: renewal dates need no calendar precision)
+MONTH: Final = 365.25 / 12 * DAY
+
+
+def renewal(since: float, months: int, now: float) -> float | None:
+    """The first contract anniversary (every `months`) after `now`; None for a one-off purchase."""
+    if months <= 0:
+        return None
+    term = months * MONTH
+    return since + term * (1 + int(max(0.0, now - since) // term))
 
 
 class HoldingFactory(Factory):
@@ -44,6 +64,7 @@ class HoldingFactory(Factory):
         self.popularity = tuple(p.spec.popularity for p in ref.products)
         self.fallback = tuple(i for i, p in enumerate(ref.products) if p.spec.category == "broadband")
         self.offer_by_product = {o.product_id: o for o in ref.offers}
+        self.offer_queues = tuple(ref.queue_ids[name] for name in OFFER_QUEUES if name in ref.queue_ids)
         writer.register("holding", HOLDING_COLUMNS)
         writer.register("offer_response", OFFER_RESPONSE_COLUMNS)
 
@@ -65,10 +86,12 @@ class HoldingFactory(Factory):
                 since[consequent] = since[antecedent] + (self.clock.now - since[antecedent]) * rand()
         rows = self.writer.rows("holding")
         fmt = self.clock.fmt
+        now = self.clock.now
         for i in owned:
             product = self.ref.products[i]
             stamp = fmt(since[i])
             price = round(product.spec.list_price * (0.8 + 0.2 * rand()), 2)
+            renews = renewal(since[i], product.spec.contract_months, now)
             rows.append(
                 (
                     self.new_id(),
@@ -81,6 +104,7 @@ class HoldingFactory(Factory):
                     _CHANNELS.pick(rand()),
                     price,
                     stamp,
+                    fmt(renews) if renews is not None else None,
                 )
             )
         return owned
@@ -122,6 +146,13 @@ class HoldingFactory(Factory):
             start = max(offer.valid_from, now - 400 * DAY)
             at = start + (min(offer.valid_to, now) - start) * (1 - rand() ** 2)
             stamp = self.clock.fmt(at)
+            channel = _RESPONSE_CHANNELS.pick(rand())
+            # the queue follows from the moment (no extra draw: the other rows stay as they were)
+            queue = (
+                self.offer_queues[int(at) % len(self.offer_queues)]
+                if channel == "phone" and self.offer_queues
+                else None
+            )
             rows.append(
                 (
                     self.new_id(),
@@ -132,9 +163,10 @@ class HoldingFactory(Factory):
                     facts.id,
                     offer.id,
                     None,
-                    _RESPONSE_CHANNELS.pick(rand()),
+                    channel,
                     response,
                     reason,
                     stamp,
+                    queue,
                 )
             )

@@ -1,4 +1,4 @@
-"""Writing the reference data (territories, queues, disposition codes, products, offers)."""
+"""Writing the reference data (territories, queues, disposition codes, products, offers, signals)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -7,7 +7,15 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert
 
 from server.db import tables as t
-from server.seed.catalog import GLOBAL_DISPOSITIONS, OFFERS, PLANTED, PRODUCTS, QUEUES, ProductSpec
+from server.seed.catalog import (
+    GLOBAL_DISPOSITIONS,
+    OFFERS,
+    PLANTED,
+    PRODUCTS,
+    QUEUES,
+    SIGNALS,
+    ProductSpec,
+)
 from server.seed.ids import DAY, Clock
 from server.seed.places import COUNTRIES
 
@@ -151,6 +159,26 @@ def write_reference(
             }
         )
     _insert(conn, t.offer, offer_rows, counts)
+
+    _insert(
+        conn,
+        t.region_signal,
+        [
+            {
+                **sync,
+                "id": new_id(),
+                "region": spec.region,
+                "kind": spec.kind,
+                "label": spec.label,
+                "categories": list(spec.categories),
+                "boost": spec.boost,
+                "valid_from": clock.iso(clock.now + spec.valid_from_days * DAY),
+                "valid_to": clock.iso(clock.now + spec.valid_to_days * DAY),
+            }
+            for spec in SIGNALS
+        ],
+        counts,
+    )
 
     planted = {index[a]: (index[b], p) for a, (b, p) in PLANTED.items()}
     return Reference(territories, queue_ids, dispositions, products, tuple(offers), planted)

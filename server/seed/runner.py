@@ -1,7 +1,8 @@
 """`run_seed`: a realistic, deterministic demo contact centre, written fast.
 
 One `sync_counter` value is taken for the whole seed and every row gets `version=1` and that
-`last_modified_seq`; no change-log rows are written (snapshot priming reads the tables). On
+`last_modified_seq`; no change-log rows are written (snapshot priming reads the tables). The
+affinity model is computed from the seeded holdings last (`seed.model`). On
 SQLite the seed holds an exclusive lock until it is done (other connections wait or time out);
 on PostgreSQL rows are committed in chunks, so a client priming meanwhile may see part of it.
 The epoch is rotated at the end so every client re-primes.
@@ -21,8 +22,10 @@ from sqlalchemy import func, select, text
 from server.db import tables as t
 from server.db.bootstrap import rotate_epoch
 from server.db.engine import Database
+from server.offers.settings import ModelSettings
 from server.seed.generate import Plan, generate, no_cycle_collection, worker_main
 from server.seed.ids import Clock, IdSource
+from server.seed.model import write_seed_model
 from server.seed.reference import write_reference
 from server.seed.report import SeedReport
 from server.seed.targets import RowTarget, open_target
@@ -155,6 +158,7 @@ def run_seed(
         )
     for table, count in written.items():
         counts[table] = counts.get(table, 0) + count
+    write_seed_model(db, IdSource(random.Random(block_seed)), seq, counts, ModelSettings.from_env())
     rotate_epoch(db)
     result = SeedReport(counts=counts, seconds=time.perf_counter() - started, seq=seq)
     if progress is not None:
