@@ -1,10 +1,7 @@
 """Liaison Desk: the native contact-centre desktop."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("liaison-desk")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+#: the one place the version is written: pyproject.toml reads it (`[tool.setuptools.dynamic]`),
+#: so the app does not read package metadata at start-up
+__version__ = "0.1.0"
 
 __all__ = ["__version__"]

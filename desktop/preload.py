@@ -10,6 +10,8 @@ Also: httpx imports its command-line tool (`httpx._main`: click, rich, pygments)
 are installed; the desktop never uses it, so that import is turned off.
 
 The GUI calls `preload()` first thing; `liaison sync` does not need it (it never imports Qt).
+`warm_up()` imports, once the window is shown, what only later actions need (phonenumbers for the
+first customer shown), so that the first screen pop does not pay for it.
 """
 
 import sys
@@ -38,9 +40,19 @@ SESSION_MODULES: Final = (
 )
 
 
+#: imported after the window is shown, before the first customer is
+LATER_MODULES: Final = ("phonenumbers",)
+
+
 def preload(modules: tuple[str, ...] = SESSION_MODULES) -> None:
     """Import `modules` now (call before the first PySide6 import)."""
     # None in sys.modules makes `import httpx._main` raise ImportError, which httpx expects
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    for name in modules:
+        __import__(name)
+
+
+def warm_up(modules: tuple[str, ...] = LATER_MODULES) -> None:
+    """Import `modules` now (call when the window is idle after start-up)."""
     for name in modules:
         __import__(name)

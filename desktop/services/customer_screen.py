@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-import phonenumbers
 from sqlalchemy import Connection
 
 from desktop.domain import OPEN_CASE_STATUSES, CaseNote, ContactPoint, Interaction
@@ -334,6 +333,8 @@ def directory_primed(conn: Connection) -> bool:
 def readable_phone(e164: str, region: str | None = None) -> str:
     """A phone for reading: national format for the customer's own country, international otherwise;
     the stored text unchanged when it does not parse."""
+    import phonenumbers  # imported at first use (desktop/preload.py warms it after start-up)
+
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

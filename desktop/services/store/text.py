@@ -5,8 +5,6 @@ import unicodedata
 from functools import lru_cache
 from typing import Final
 
-import phonenumbers
-
 _FOLD_EXTRA: Final = str.maketrans(
     {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
 )
@@ -14,7 +12,6 @@ _APOSTROPHES: Final = re.compile(r"['\u2019\u02bc`]")
 _WORD: Final = re.compile(r"[0-9a-z]+")
 _NON_DIGIT: Final = re.compile(r"[^0-9]+")
 _PHONE_LIKE: Final = re.compile(r"^\+?[\d\s\-().\/]+$")
-_CALLING_CODES: Final = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 MAX_QUERY: Final = 200
 
 
@@ -54,6 +51,14 @@ def is_phone_like(text: str) -> bool:
     return bool(_PHONE_LIKE.match(text.strip()))
 
 
+@lru_cache(maxsize=1)
+def _calling_codes() -> frozenset[str]:
+    """The countries' calling codes (phonenumbers is imported on first use, not at start-up)."""
+    import phonenumbers
+
+    return frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
 def phone_forms(e164: str) -> set[str]:
     """Digit strings a phone is found by: E.164 digits, national digits, national with a trunk 0."""
     full = digits(e164)
@@ -61,7 +66,7 @@ def phone_forms(e164: str) -> set[str]:
         return set()
     forms = {full}
     for size in (1, 2, 3):
-        if full[:size] in _CALLING_CODES:
+        if full[:size] in _calling_codes():
             national = full[size:]
             if national:
                 forms.update({national, "0" + national})
