@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Final, Protocol, cast
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QLabel,
     QStackedWidget,
@@ -177,6 +178,8 @@ class CustomerTabs(QTabWidget):
         #: the hidden, empty screen the next pop fills (never a tab); None until built
         self.spare: QWidget | None = None
         self._spare_posted = False
+        #: the customer opened last (a new spare is painted once with it, see `_warm`)
+        self._last_opened: str | None = None
         self.tabBar().tabMoved.connect(lambda _a, _b: self.customersChanged.emit())
 
     def _screen_factory(self) -> ScreenFactory:
@@ -224,6 +227,7 @@ class CustomerTabs(QTabWidget):
         self.tabBar().setTabButton(index, QTabBar.ButtonPosition.RightSide, self._close_button(screen, title))
         self.setCurrentIndex(index)
         self.customersChanged.emit()
+        self._last_opened = customer_id
         self._post_spare()
         return screen
 
@@ -259,8 +263,22 @@ class CustomerTabs(QTabWidget):
             screen.show()
             screen.hide()
             screen.setUpdatesEnabled(True)
+            self._warm(cast(Refillable, screen))
             self.spare = screen
         return True
+
+    def _warm(self, screen: "Refillable") -> None:
+        """Paint a new spare once, off screen, filled with the customer shown last: its widgets'
+        first paint (text layouts, item sizes, scroll bars) then happens now rather than during
+        the pop, which finds it like a screen that was a tab before (bench/screen_pop.py, `--spare
+        fresh` against `recycled`). Emptied again afterwards: a spare shows nobody."""
+        customer_id = self._last_opened
+        widget = cast(QWidget, screen)
+        if customer_id is None:
+            return
+        screen.show_customer(customer_id)
+        widget.render(QPixmap(widget.size()))
+        screen.show_customer(None)
 
     def _post_spare(self) -> None:
         if self.spare is None and not self._spare_posted:
