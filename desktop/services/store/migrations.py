@@ -13,12 +13,17 @@ made by an older build lacks (they check first, and are no-ops on a file step 1 
   on `interaction` in place of its plain `customer_id` index;
 - v4: the `customer_scope_grant` table;
 - v5: `search_words` recreated with its prefix index (`schema.WORD_PREFIXES`) and refilled from
-  the documents it held (no document is rebuilt from the mirrors: the same rowids and texts).
+  the documents it held (no document is rebuilt from the mirrors: the same rowids and texts);
+- v6: recommended offers: the `region_signal` mirror (a `ref` entity) and the new wire fields of
+  `holding` (`renews_at`) and `offer_response` (`queue_id`) as columns. A value an older build
+  pulled from a newer server sits in the row's `extra` JSON: it moves into its column, so the
+  ranking reads it like any other field.
 
-A step listed in `WITHOUT_BACKUP` changes only what the cache derives from its mirrors (the search
-index, which `search.reindex` can rebuild at any time) in its one transaction: an error or a crash
-rolls it back and the mirrors, outbox and logs are never touched, so it needs no copy of the file
-first. The copy is taken when any pending step is not listed (a file two versions behind still gets
+A step listed in `WITHOUT_BACKUP` changes, in its one transaction, only what the cache derives from
+its mirrors (the search index, which `search.reindex` can rebuild at any time) or only adds empty
+tables and nullable columns (v6, which fills the new columns from the same rows' `extra`): an error
+or a crash rolls it back, the outbox and logs are never touched and no value is lost, so it needs
+no copy of the file first. The copy is taken when any pending step is not listed (a file two versions behind still gets
 one); for a 7 GB cache it is another 7 GB and minutes of start-up.
 """
 
@@ -103,16 +108,39 @@ def _v5_word_prefix_index(conn: Connection) -> None:
         _recreate_fts(conn, "search_words", "terms")
 
 
+#: the mirrors whose wire records gained fields in v6
+_V6_GREW: Final = ("holding", "offer_response")
+
+
+def _v6_offers(conn: Connection) -> None:
+    MIRRORS["region_signal"].create(conn, checkfirst=True)
+    for entity in _V6_GREW:
+        table = MIRRORS[entity]
+        present = _columns(conn, entity)
+        for column in table.columns:
+            if column.name in present:
+                continue
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f'ALTER TABLE "{entity}" ADD COLUMN "{column.name}" {kind}')
+            path = f"$.{column.name}"
+            conn.exec_driver_sql(
+                f'UPDATE "{entity}" SET "{column.name}" = json_extract(extra, ?), extra = json_remove(extra, ?) '
+                "WHERE json_type(extra, ?) IS NOT NULL",
+                (path, path, path),
+            )
+
+
 MIGRATIONS: Final[list[Migration]] = [
     _v1_create,
     _v2_scope_verified_at,
     _v3_priming_layout,
     _v4_customer_scope_grants,
     _v5_word_prefix_index,
+    _v6_offers,
 ]
 
 #: steps that need no backup before them (see the module's docstring): derived data only, one transaction
-WITHOUT_BACKUP: Final[frozenset[Migration]] = frozenset({_v5_word_prefix_index})
+WITHOUT_BACKUP: Final[frozenset[Migration]] = frozenset({_v5_word_prefix_index, _v6_offers})
 
 
 @dataclass(frozen=True)

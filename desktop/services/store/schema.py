@@ -1,4 +1,4 @@
-"""SQLAlchemy Core tables of the offline cache (schema version 5: see `migrations.py`).
+"""SQLAlchemy Core tables of the offline cache (schema version 6: see `migrations.py`).
 
 - one mirror table per synced entity (named as the entity), with `id`, `version`, the wire fields
   of `wire.records` and `extra` (JSON of fields this build does not know). The `conflict` mirror is

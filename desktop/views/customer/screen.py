@@ -101,7 +101,7 @@ class CustomerScreen(QWidget):
         self.profile_card = ProfileCard(left)
         self.identities_view = IdentitiesView(left)
         self.contact_points_view = ContactPointsView(user, left)
-        self.offers_slot = OffersSlot(left)
+        self.offers_slot = OffersSlot(left, ctx=ctx, clock=clock)
         self.timeline = TimelineView(ctx.cache, None, today=self._today, parent=middle)
         self.cases_model = CasesModel(ctx.cache, None, clock=clock, parent=self)
         self.cases_view = CasesView(self.cases_model, cases_split)
@@ -198,6 +198,7 @@ class CustomerScreen(QWidget):
             self.case_editor.clear_drafts()
             self._scroll.verticalScrollBar().setValue(0)
         self._customer_id = customer_id
+        self.offers_slot.show_customer(customer_id)
         if customer_id is None:
             self._title = ""
             self._country = self._account = ""

@@ -92,7 +92,7 @@ def test_a_v4_file_migrates_without_a_backup_and_keeps_its_documents(
     documents = _make_v4_file(path, change)
     cache, report = open_cache(path, None)
     with cache:
-        assert (report.outcome, report.schema_before, report.schema_version) == ("migrated", 4, 5)
+        assert (report.outcome, report.schema_before, report.schema_version) == ("migrated", 4, len(MIGRATIONS))
         assert report.backup_path is None
         with cache.read() as conn:
             assert _words_sql(conn) == FTS_DDL["search_words"]
@@ -116,7 +116,7 @@ def test_a_file_with_other_steps_pending_still_gets_its_backup(tmp_path: Path, c
     assert MIGRATIONS[3] not in WITHOUT_BACKUP and MIGRATIONS[4] in WITHOUT_BACKUP
     cache, report = open_cache(path, None)
     cache.close()
-    assert (report.schema_before, report.schema_version) == (3, 5)
+    assert (report.schema_before, report.schema_version) == (3, len(MIGRATIONS))
     assert report.backup_path is not None and report.backup_path.exists()
     assert _words_sql(sqlite3.connect(report.backup_path)) == _V4_WORDS
 
@@ -148,7 +148,7 @@ def test_a_failing_v5_step_leaves_the_v4_file_as_it_was(
     monkeypatch.undo()
     cache, report = open_cache(path, None)
     with cache:
-        assert (report.schema_before, report.schema_version, report.backup_path) == (4, 5, None)
+        assert (report.schema_before, report.schema_version, report.backup_path) == (4, len(MIGRATIONS), None)
         assert _ids(cache, "ad") == ["c1"]
 
 
