@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from desktop.services.sync_status import Rejection, SyncStatus
     from desktop.views.context import ViewContext
     from desktop.views.dialogs.signin import SignInDialog
+    from desktop.views.instance import InstanceServer
     from desktop.views.main_window import MainWindow
     from desktop.views.sync_bridge import SyncBridge
 
@@ -138,6 +139,8 @@ class Shell:
         self.window: MainWindow | None = None
         self.dialog: SignInDialog | None = None
         self.exit_code = 0
+        #: the local socket of outside screen pops (listening once signed in)
+        self.instance: InstanceServer | None = None
         self._waiting_first_sync = False
         self._was_busy = False
 
@@ -248,6 +251,8 @@ class Shell:
             else:
                 window.open_customer(self.options.open_customer)
         bridge.start()
+        self._warm_up_when_idle()
+        self._listen_for_pops(window)
         self._schedule_integrity_check()
         if self.options.screenshot is not None and not self._waiting_first_sync:
             self._capture()
@@ -255,6 +260,23 @@ class Shell:
             from PySide6.QtCore import QTimer
 
             QTimer.singleShot(0, self._report_ready)
+
+    def _listen_for_pops(self, window: "MainWindow") -> None:
+        """`liaison pop` / `liaison://pop` reach this window through the profile's local socket."""
+        from desktop.views.agent.attach import pop_from_outside
+        from desktop.views.instance import InstanceServer
+
+        self.instance = InstanceServer(self.paths.data_dir)
+        self.instance.popRequested.connect(lambda phone: pop_from_outside(window, phone))
+        self.instance.listen()
+
+    def _warm_up_when_idle(self) -> None:
+        """Once the window has painted: the imports the first customer shown needs (preload.py)."""
+        from PySide6.QtCore import QTimer
+
+        from desktop.preload import warm_up
+
+        QTimer.singleShot(200, warm_up)  # after the first paint, before a person can act
 
     def _notice(self, session: "Session") -> str | None:
         from desktop.views.i18n import tr
@@ -389,6 +411,8 @@ class Shell:
             self.window.save_ui()
         if self._check_timer is not None:
             self._check_timer.stop()
+        if self.instance is not None:
+            self.instance.close()
         if self.session is not None and self.session.integrity is not None:
             self.session.integrity.cancel()  # before the cache closes: it holds a read snapshot
         if self.bridge is not None:
@@ -433,6 +457,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.cli_sync import main as sync_main
 
         return sync_main(arguments[1:])
+    if arguments[:1] == ["offers"]:
+        from desktop.cli_offers import main as offers_main
+
+        return offers_main(arguments[1:])
+    if arguments[:1] == ["pop"] or (arguments and arguments[0].lower().startswith("liaison:")):
+        from desktop import pop_cli  # headless: hands the number to the running instance
+
+        return pop_cli.main(arguments[1:]) if arguments[0] == "pop" else pop_cli.main_url(arguments)
     args = parse_args(arguments)
     if args.screenshot is not None:
         # the platform plugin is chosen when the QApplication is created
