@@ -9,6 +9,7 @@ broadcaster to commits: directly on SQLite, through LISTEN/NOTIFY on PostgreSQL.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
@@ -19,21 +20,27 @@ from sqlalchemy.engine import make_url
 
 from server import __version__
 from server.api.auth import router as auth_router
+from server.api.contact_centre import router as contact_centre_router
 from server.api.errors import BodyLimitMiddleware, UnhandledErrorMiddleware, install_error_handlers
 from server.api.lookups import router as lookups_router
 from server.api.nul_guard import NulGuardMiddleware
+from server.api.offers import router as offers_router
 from server.api.ops import RequestMetricsMiddleware, WorkerHeaderMiddleware
 from server.api.ops import router as ops_router
 from server.api.sync import router as sync_router
+from server.api.telephony import router as telephony_router
 from server.config import ServerSettings
 from server.db import bootstrap
 from server.db import tables as t
 from server.db.engine import Database
 from server.events import Broadcaster
 from server.metrics import HttpMetrics
+from server.offers.schedule import recompute_periodically
+from server.offers.settings import ModelSettings
 from server.state import AppState
 from server.sync.changes import current_head
 from server.sync.retention import purge
+from server.telephony.publisher import SnapshotPublisher
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +87,15 @@ def _read_head(db: Database) -> int:
         return current_head(conn)
 
 
+def _telephony_publisher(
+    app: FastAPI, db: Database, settings: ServerSettings, events: Broadcaster
+) -> SnapshotPublisher:
+    """The `queue_snapshot` publisher (≤ 1/s, on change); on app.state for tests and ops."""
+    publisher = SnapshotPublisher(db, settings, events, clock=time.monotonic)
+    app.state.telephony_publisher = publisher
+    return publisher
+
+
 def create_app(settings: ServerSettings | None = None) -> FastAPI:
     settings = settings if settings is not None else ServerSettings.from_env()
     metrics = HttpMetrics()
@@ -109,6 +125,8 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
         background = [
             asyncio.create_task(events.watch_head(lambda: _read_head(db))),
             asyncio.create_task(_purge_periodically(db, settings.retention_days)),
+            asyncio.create_task(_telephony_publisher(app, db, settings, events).run()),
+            asyncio.create_task(recompute_periodically(db, ModelSettings.from_env())),
         ]
         try:
             yield
@@ -131,6 +149,9 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(offers_router)
+    app.include_router(telephony_router)
+    app.include_router(contact_centre_router)
     # the last added runs first: metrics see every response, including 413 and 500
     app.add_middleware(NulGuardMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

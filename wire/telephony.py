@@ -27,12 +27,14 @@ derived from the events ordered by `at`, then by the order above for equal times
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 #: at most this many events in one POST /api/v1/telephony/events
 MAX_EVENTS_PER_BATCH = 1000
 MAX_ID = 128
 MAX_TEXT = 2000
+#: seconds an agent has to answer an offered contact when the phone system does not say
+DEFAULT_RING_TIMEOUT_S = 20.0
 
 #: states an agent can choose; the others (reserved, on_contact, acw) follow from contacts
 ChosenState = Literal["available", "not_ready", "offline"]
@@ -69,6 +71,8 @@ class ContactRouted(_Event):
     type: Literal["contact_routed"] = "contact_routed"
     contact_id: Id
     agent_id: Id
+    #: seconds the agent has to answer (the phone system's setting); None: DEFAULT_RING_TIMEOUT_S
+    ring_timeout_s: float | None = Field(default=None, gt=0, le=600)
 
 
 class ContactAnswered(_Event):
@@ -266,6 +270,19 @@ class AgentStateView(BaseModel):
     queues: list[str] = Field(default_factory=list)
 
 
+class CallControlRequest(BaseModel):
+    """Optional body of POST /api/v1/contacts/{contact_id}/answer and /end.
+
+    `action_id` (the desktop's own id for the click) makes a retry after a lost answer safe: the
+    same action answers with the contact as it is instead of 409. Unknown fields are refused: every
+    field is optional, so a misspelt one would otherwise pass silently.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    action_id: str | None = Field(default=None, min_length=1, max_length=MAX_ID)
+
+
 class WrapUpRequest(BaseModel):
     """POST /api/v1/contacts/{contact_id}/wrapup: ends ACW and logs the interaction."""
 
@@ -339,3 +356,19 @@ SSE_CONTACT_UPDATE = "contact_update"
 SSE_QUEUE_SNAPSHOT = "queue_snapshot"
 SSE_BROADCAST = "broadcast"
 SSE_AGENT_STATE = "agent_state"
+
+
+# ---- the phone system's view (GET /api/v1/telephony/state, integration key) --------------------
+
+
+class TelephonyState(BaseModel):
+    """GET /api/v1/telephony/state: every agent the server knows and the contacts in flight.
+
+    The phone system (the simulator) reads it to route contacts to real signed-in agents: an agent
+    whose `state` is "available" and whose `queues` hold the contact's queue can take it.
+    Contacts in flight are those not yet handled, abandoned or ended for good.
+    """
+
+    at: Timestamp
+    agents: list[AgentBoardRow]
+    contacts: list[ContactView]
