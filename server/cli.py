@@ -1,4 +1,5 @@
-"""`liaison-server`: create and migrate a database, seed it, manage users and keys, serve the API."""
+"""`liaison-server`: create and migrate a database, seed it, manage users and keys, serve the API,
+simulate a phone system (`simulate`, `serve --simulate`) and recompute the offers model."""
 
 import argparse
 import dataclasses
@@ -9,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 from sqlalchemy import insert, select
@@ -21,7 +23,12 @@ from server.db import tables as t
 from server.db.engine import Database
 from server.db.types import utcnow
 
+if TYPE_CHECKING:
+    from server.simulator.in_process import InProcessSimulator
+
 PROG = "liaison-server"
+#: where `simulate` reads the integration key when --key is not given (keeps it out of `ps`)
+SIMULATOR_KEY_ENV = "LIAISON_INTEGRATION_KEY"
 
 
 class CliError(Exception):
@@ -162,15 +169,55 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.update(settings.to_env())
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Liaison central CRM API on http://{shown}:{args.port}  (docs: /api/v1/docs)", flush=True)
-    uvicorn.run(
-        "server.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-    )
+    simulator = _start_in_process_simulator(args, shown) if args.simulate else None
+    try:
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+        )
+    finally:
+        if simulator is not None:
+            simulator.stop()
     return 0
+
+
+def _simulator_logging() -> None:
+    """The simulator's log lines (retries, rejections, start and stop) on standard error; uvicorn
+    configures only its own loggers, and the root logger stays as it is (no request noise)."""
+    import logging
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    sim_log = logging.getLogger("server.simulator")
+    sim_log.setLevel(logging.INFO)
+    sim_log.addHandler(handler)
+
+
+def _start_in_process_simulator(args: argparse.Namespace, shown_host: str) -> "InProcessSimulator":
+    from server.simulator.in_process import InProcessSimulator
+
+    if args.simulate_speed <= 0:
+        raise CliError("--simulate-speed must be above 0")
+    _simulator_logging()
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else shown_host  # noqa: S104 (reaching our own socket)
+    simulator = InProcessSimulator(
+        args.database,
+        f"http://{host}:{args.port}",
+        speed=args.simulate_speed,
+        seed=args.simulate_seed,
+        agents=args.simulate_agents,
+    )
+    simulator.start()
+    print(
+        f"call simulator: {args.simulate_agents} simulated agents at speed {args.simulate_speed:g} "
+        "(starts when the server answers)",
+        flush=True,
+    )
+    return simulator
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
@@ -247,6 +294,78 @@ def cmd_create_integration_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """A simulated phone system against a running server (docs/simulator.md)."""
+    import threading
+
+    from server.simulator.callers import numbers_from_file
+    from server.simulator.real_agents import StatePoller
+    from server.simulator.runner import EventLogWriter, open_log, run_fast, run_realtime
+    from server.simulator.setup import RunPlan, http_client, parse_duration_ms, parse_queues, parse_start
+    from server.simulator.sink import HttpSink, SinkError, SinkUnavailableError
+    from server.simulator.sources import numbers_from_database, phone_queues_from_database
+
+    _simulator_logging()
+    key = args.key or os.environ.get(SIMULATOR_KEY_ENV, "")
+    if not key:
+        raise CliError(f"an integration key is needed: --key or ${SIMULATOR_KEY_ENV}")
+    if args.agents < 0:
+        raise CliError("--agents must be 0 or more")
+    if args.speed is not None and args.speed <= 0:
+        raise CliError("--speed must be above 0")
+    duration_ms = parse_duration_ms(args.duration) if args.duration else None
+    if args.fast and duration_ms is None:
+        raise CliError("--fast needs --duration")
+    queues = parse_queues(args.queues) if args.queues else None
+    numbers = numbers_from_file(Path(args.numbers)) if args.numbers else None
+    if queues is None or numbers is None:
+        db = open_current(args.database)
+        try:
+            queues = queues if queues is not None else phone_queues_from_database(db)
+            numbers = numbers if numbers is not None else numbers_from_database(db)
+        finally:
+            db.dispose()
+    if not queues:
+        raise CliError("no phone queues: pass --queues ID[=NAME],… or a --database that has some")
+    speed = None if args.fast else (args.speed if args.speed is not None else 1.0)
+    plan = RunPlan(args.seed, queues, args.agents, numbers, parse_start(args.start), speed)
+    engine = plan.engine()
+    stream = open_log(Path(args.log) if args.log else None)
+    stop = threading.Event()
+    print(
+        f"simulating run {engine.run}: {len(queues)} queues, {args.agents} agents, {len(numbers)} known numbers"
+    )
+    try:
+        with http_client(args.url) as client:
+            sink = HttpSink(client, key, stop=stop)
+            writer = EventLogWriter(stream)
+            if speed is None:
+                assert duration_ms is not None
+                report = run_fast(engine, sink, duration_ms, writer)
+            else:
+                poller = None if args.no_real_agents else StatePoller(client, key)
+                try:
+                    report = run_realtime(
+                        engine, sink, stop, duration_ms=duration_ms, poller=poller, writer=writer
+                    )
+                except KeyboardInterrupt:
+                    stop.set()
+                    raise
+    except (SinkError, SinkUnavailableError) as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        if stream is not None:
+            stream.close()
+    print(f"simulated {report.summary()}")
+    return 1 if report.rejected else 0
+
+
+def cmd_recompute_offers(args: argparse.Namespace) -> int:
+    from server.offers.cli import cmd_recompute_offers as recompute_offers
+
+    return recompute_offers(args)
+
+
 def cmd_purge(args: argparse.Namespace) -> int:
     from server.sync.retention import purge
 
@@ -301,6 +420,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve on a non-loopback address even though a user has the demo password",
     )
+    serve.add_argument(
+        "--simulate", action="store_true", help="run the call simulator beside the server (docs/simulator.md)"
+    )
+    serve.add_argument(
+        "--simulate-speed",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="simulated seconds per second (default 1)",
+    )
+    serve.add_argument(
+        "--simulate-seed", type=int, default=1, metavar="N", help="the simulator's random seed"
+    )
+    serve.add_argument(
+        "--simulate-agents", type=int, default=12, metavar="N", help="simulated agents (default 12)"
+    )
 
     user = command("create-user", cmd_create_user, "create a user (the password is prompted for)")
     user.add_argument("--username", required=True)
@@ -317,6 +452,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     key = command("create-integration-key", cmd_create_integration_key, "create a key for the phone system")
     key.add_argument("--name", required=True)
+
+    sim = command("simulate", cmd_simulate, "simulate a phone system (ACD) posting events to a server")
+    sim.add_argument("--url", required=True, help="the server's base URL, e.g. http://127.0.0.1:8765")
+    sim.add_argument("--key", default=None, help=f"the integration key (default: ${SIMULATOR_KEY_ENV})")
+    sim.add_argument(
+        "--seed", type=int, default=1, metavar="N", help="random seed: the same seed and start, the same run"
+    )
+    pace = sim.add_mutually_exclusive_group()
+    pace.add_argument(
+        "--speed", type=float, default=None, metavar="X", help="simulated seconds per second (default 1)"
+    )
+    pace.add_argument("--fast", action="store_true", help="as fast as possible: compute and post, no waiting")
+    sim.add_argument(
+        "--duration", default=None, help="simulated time, e.g. 30m, 2h, 1d (default: until Ctrl-C)"
+    )
+    sim.add_argument(
+        "--start", default=None, metavar="ISO", help="the simulated start instant (default: now)"
+    )
+    sim.add_argument("--numbers", default=None, metavar="FILE", help="callers' known numbers, one a line")
+    sim.add_argument(
+        "--queues", default=None, metavar="ID[=NAME],…", help="phone queues (default: from --database)"
+    )
+    sim.add_argument("--agents", type=int, default=12, metavar="N", help="simulated agents (default 12)")
+    sim.add_argument("--log", default=None, metavar="FILE", help="write the event log (JSON lines) here")
+    sim.add_argument(
+        "--no-real-agents", action="store_true", help="do not offer contacts to real desktop agents"
+    )
+
+    command("recompute-offers", cmd_recompute_offers, "recompute the offers' affinity model now")
     return parser
 
 
