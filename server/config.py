@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENV_PREFIX: Final = "LIAISON_"
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
@@ -41,6 +42,14 @@ class ServerSettings:
     login_max_failures_per_user: int = 5
     login_max_failures_per_address: int = 20
     allow_demo_passwords: bool = False
+    #: the contact centre's time zone (IANA name): where "today" of the queue metrics starts
+    time_zone: str = "UTC"
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{ENV_PREFIX}TIME_ZONE: not a known time zone: {self.time_zone!r}") from None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "ServerSettings":

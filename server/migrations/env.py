@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import server.db.telephony_tables  # noqa: F401 - registers the telephony tables on `metadata`
 from server.db.tables import metadata
 
 config = context.config

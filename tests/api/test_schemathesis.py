@@ -96,6 +96,23 @@ OPERATIONS = [
     "GET /api/v1/customers/lookup",
     "GET /api/v1/customers/search",
     "GET /api/v1/customers/{customer_id}",
+    "GET /api/v1/admin/region_signals",
+    "PUT /api/v1/admin/region_signals/{signal_id}",
+    "DELETE /api/v1/admin/region_signals/{signal_id}",
+    "GET /api/v1/admin/affinity_blocks",
+    "PUT /api/v1/admin/affinity_blocks",
+    "DELETE /api/v1/admin/affinity_blocks",
+    "GET /api/v1/offers/acceptance",
+    "POST /api/v1/telephony/events",
+    "GET /api/v1/telephony/state",
+    "GET /api/v1/queues",
+    "GET /api/v1/agents/board",
+    "GET /api/v1/agents/me/state",
+    "PUT /api/v1/agents/me/state",
+    "POST /api/v1/contacts/{contact_id}/answer",
+    "POST /api/v1/contacts/{contact_id}/end",
+    "POST /api/v1/contacts/{contact_id}/wrapup",
+    "POST /api/v1/broadcasts",
 ]
 #: operations without any input: there is nothing to make invalid
 NO_INPUT = {"GET /healthz", "GET /metrics"}
