@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Final
 
 from desktop import __version__
 from desktop.services.logs import log_to_file
-from desktop.services.settings import Paths, resolve_paths
+from desktop.services.settings import Paths, preset_server_url, resolve_paths
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings, QTimer
@@ -269,6 +269,7 @@ class Shell:
         self.instance = InstanceServer(self.paths.data_dir)
         self.instance.popRequested.connect(lambda phone: pop_from_outside(window, phone))
         self.instance.listen()
+        self.app.installEventFilter(self.instance)  # liaison:// links opened while running (macOS)
 
     def _warm_up_when_idle(self) -> None:
         """Once the window has painted: the imports the first customer shown needs (preload.py)."""
@@ -426,7 +427,9 @@ class Shell:
         self.settings.sync()
 
 
-def _options(args: argparse.Namespace, settings: "QSettings", demo: "DemoServer | None") -> ShellOptions:
+def _options(
+    args: argparse.Namespace, settings: "QSettings", demo: "DemoServer | None", paths: Paths
+) -> ShellOptions:
     if demo is not None:
         from desktop.services.demo_server import DEMO_PASSWORD, DEMO_USERNAME
         from desktop.services.session import SignInRequest
@@ -443,7 +446,11 @@ def _options(args: argparse.Namespace, settings: "QSettings", demo: "DemoServer 
     saved_server = settings.value(SERVER_KEY)
     saved_user = settings.value(USERNAME_KEY)
     return ShellOptions(
-        server_url=args.server or (saved_server if isinstance(saved_server, str) else DEFAULT_SERVER),
+        # the command line, the last server signed in to, IT's preset (docs/installers.md), the default
+        server_url=args.server
+        or (saved_server if isinstance(saved_server, str) else None)
+        or preset_server_url(paths)
+        or DEFAULT_SERVER,
         username=args.username or (saved_user if isinstance(saved_user, str) else None),
         open_customer=args.open_customer,
         screenshot=args.screenshot,
@@ -512,7 +519,7 @@ def _run(args: argparse.Namespace, paths: Paths) -> int:
 
             sys.stderr.write("liaison: seeding and starting the demo server (this takes a little while)…\n")
             demo = demo_server.DemoServer(log_file=paths.log_dir / "demo-server.log").start()
-        options = _options(args, settings, demo)
+        options = _options(args, settings, demo, paths)
         log.info("started version=%s server=%s user=%s", __version__, options.server_url, options.username)
         log.info("log file %s", log_path)
         shell = Shell(app, paths, settings, options)

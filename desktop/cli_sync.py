@@ -34,7 +34,7 @@ from desktop.services.credentials import Credentials, KeyringUnavailable
 from desktop.services.logs import log_to_file
 from desktop.services.profile_cache import SetupError, cache_key, cache_path, keyring_backend
 from desktop.services.profile_lock import ProfileBusy, ProfileLock
-from desktop.services.settings import Paths, resolve_paths
+from desktop.services.settings import Paths, preset_server_url, resolve_paths
 from desktop.services.store import Cache, CacheError, open_cache, outbox_counts, scope_checksum, state
 from desktop.services.sync import SyncEngine
 
@@ -49,7 +49,12 @@ log = logging.getLogger("desktop.sync")
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="liaison sync", description="Sync a profile's offline cache.")
     parser.add_argument("--profile", type=Path, required=True, metavar="DIR", help="the profile directory")
-    parser.add_argument("--server", default=DEFAULT_SERVER, metavar="URL", help="central CRM API base URL")
+    parser.add_argument(
+        "--server",
+        default=None,
+        metavar="URL",
+        help=f"central CRM API base URL (default: IT's preset, else {DEFAULT_SERVER})",
+    )
     parser.add_argument("--username", default=None, metavar="U", help="user to sign in as")
     parser.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
@@ -158,6 +163,7 @@ def _sync_locked(args: argparse.Namespace, paths: Paths, credentials: Credential
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     paths = resolve_paths(args.profile).ensure()
+    args.server = args.server or preset_server_url(paths) or DEFAULT_SERVER
     log_to_file(paths.log_dir / "sync.log")
     try:
         if args.status:

@@ -122,3 +122,27 @@ def test_liaison_pop_pops_the_customer_in_the_signed_in_window(
     assert process.returncode == 0, err
     desk = window.agent_desk
     assert desk is not None and desk.contacts == {} and desk.contact_bar.contact is None  # no call controls
+
+
+def test_a_liaison_link_the_os_opens_in_the_running_app_pops_it(
+    qtbot: QtBot, instance: tuple[InstanceServer, Path]
+) -> None:
+    """macOS hands a running app the URL as a file-open event, not a command line."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    server, _profile = instance
+    app = QApplication.instance()
+    assert app is not None
+    app.installEventFilter(server)
+    try:
+        with qtbot.waitSignal(server.popRequested) as popped:
+            QApplication.sendEvent(app, QFileOpenEvent(QUrl("liaison://pop?phone=%2B442079460958")))
+        assert popped.args == ["+442079460958"]
+        # a hostile link is refused and pops nothing; other files pass through untouched
+        with qtbot.assertNotEmitted(server.popRequested):
+            QApplication.sendEvent(app, QFileOpenEvent(QUrl("liaison://pop?phone=1;rm%20-rf")))
+            QApplication.sendEvent(app, QFileOpenEvent(QUrl.fromLocalFile("/tmp/report.pdf")))
+    finally:
+        app.removeEventFilter(server)

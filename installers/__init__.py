@@ -1,0 +1,1 @@
+"""Build scripts for the frozen desktop and its installers (not part of the shipped app)."""
