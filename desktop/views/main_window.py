@@ -46,6 +46,7 @@ from desktop.views.theme import THEMES, apply_theme, current_theme
 
 if TYPE_CHECKING:  # imported when first used (or only for types): the window starts without them
     from desktop.services.sync_status import Rejection, SyncStatus
+    from desktop.views.agent.desk import AgentDesk
     from desktop.views.conflicts.panel import ConflictsPanel
     from desktop.views.context import ViewContext
     from desktop.views.dialogs.new_customer import NewCustomerDialog
@@ -195,6 +196,14 @@ class MainWindow(QMainWindow):
         if ctx is not None:
             self._build_conflicts_dock()
         self._build_tool_bar()
+        self.agent_desk: AgentDesk | None = None
+        if ctx is not None:
+            from desktop.views.agent.attach import attach_agent
+
+            self.agent_desk = attach_agent(self, ctx)
+            from desktop.views.supervisor.attach import attach_supervisor
+
+            attach_supervisor(self, ctx)
         self._connect_actions()
 
     # -- building ------------------------------------------------------------------------------

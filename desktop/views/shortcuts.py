@@ -39,6 +39,7 @@ SHORTCUTS: Final[tuple[Shortcut, ...]] = (
         "log_interaction", ("Ctrl+L",), "Log an interaction (call, visit, partner contact)", "interaction"
     ),
     Shortcut("conflicts", ("Ctrl+Shift+R",), "Show or hide sync conflicts and refused changes", "conflict"),
+    Shortcut("supervisor", ("Ctrl+Shift+P",), "Show or hide the queue panel and agent board (supervisors)"),
     Shortcut("toggle_theme", ("Ctrl+Shift+L",), "Switch between the light and dark theme", "theme"),
     Shortcut("help", ("F1",), "Show or hide the keyboard shortcuts", "help"),
     Shortcut("about", (), "About Liaison Desk", "about"),

@@ -1,0 +1,128 @@
+"""The queue panel's "last 30 minutes" cell: contacts waiting as a filled area, the service level as
+a line over it, the service-level target as a dotted line.
+
+Cheap on purpose: at most 180 points a queue (10 s buckets, `queue_watch_history`), drawn into a
+pixmap once per change of the queue's samples (the model hands out a new tuple only then) and
+blitted on every other paint; the pens are made once per theme (`theme_changed`). The x axis is time,
+ending at the queue's latest sample, so gaps (the panel was offline) show as gaps in the area.
+"""
+
+from typing import Final
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from desktop.services.queue_watch_history import WINDOW_S, Sample
+from desktop.views.supervisor.queue_model import HISTORY_ROLE, QUEUE_ID_ROLE, TARGET_ROLE
+from desktop.views.theme import current_theme
+
+SIZE: Final = QSize(120, 22)
+MARGIN: Final = 2.0
+#: cached lines before the cache is emptied (a few hundred queues, a couple of sizes)
+CACHE_SIZE: Final = 1000
+
+
+class SparklineDelegate(QStyledItemDelegate):
+    """Paints `HISTORY_ROLE` samples of the index's row."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._theme = ""
+        self._area = QBrush()
+        self._line = QPen()
+        self._target = QPen()
+        #: (queue, size, pixel ratio, theme, target) → (the samples drawn, their pixmap)
+        self._cache: dict[tuple[object, ...], tuple[tuple[Sample, ...], QPixmap]] = {}
+
+    def theme_changed(self) -> None:
+        """The theme was switched: draw with its colours from now on."""
+        self._theme = ""
+        self._cache.clear()
+
+    def _pens(self) -> None:
+        chosen = current_theme()
+        self._theme = chosen.name
+        fill = QColor(chosen.accent)
+        fill.setAlphaF(0.35)
+        self._area = QBrush(fill)
+        self._line = QPen(QColor(chosen.ok), 1.5)
+        self._target = QPen(QColor(chosen.muted), 1.0, Qt.PenStyle.DotLine)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        return SIZE
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        # the cell's background (a breach colour) or selection; the cell has no text
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        else:
+            background = index.data(Qt.ItemDataRole.BackgroundRole)
+            if isinstance(background, QColor):
+                painter.fillRect(option.rect, background)
+        samples: tuple[Sample, ...] = index.data(HISTORY_ROLE) or ()
+        if not samples:
+            return
+        rect = option.rect
+        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+        pixmap = self._line_pixmap(
+            str(index.data(QUEUE_ID_ROLE)), samples, index.data(TARGET_ROLE), rect.size(), ratio
+        )
+        painter.drawPixmap(rect.topLeft(), pixmap)
+
+    def _line_pixmap(
+        self, queue_id: str, samples: tuple[Sample, ...], target: object, size: QSize, ratio: float
+    ) -> QPixmap:
+        """The queue's line drawn once and kept until its samples (a new tuple), size or theme change."""
+        if not self._theme:
+            self._pens()
+        key = (queue_id, size.width(), size.height(), ratio, self._theme, target)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] is samples:
+            return cached[1]
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.clear()
+        pixmap = QPixmap(max(1, int(size.width() * ratio)), max(1, int(size.height() * ratio)))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        try:
+            self._draw(painter, QRectF(0, 0, size.width(), size.height()), samples, target)
+        finally:
+            painter.end()
+        self._cache[key] = (samples, pixmap)
+        return pixmap
+
+    def _draw(self, painter: QPainter, cell: QRectF, samples: tuple[Sample, ...], target: object) -> None:
+        rect = cell.adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN)
+        if rect.width() <= 1 or rect.height() <= 1:
+            return
+        end = samples[-1].at
+        peak = max(1, *(s.waiting for s in samples))
+
+        def x(at: float) -> float:
+            return rect.right() - (end - at) / WINDOW_S * rect.width()
+
+        bottom = rect.bottom()
+        area = QPolygonF()
+        area.append(QPointF(x(samples[0].at), bottom))
+        for s in samples:
+            area.append(QPointF(x(s.at), bottom - s.waiting / peak * rect.height()))
+        area.append(QPointF(x(end), bottom))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._area)
+        painter.drawPolygon(area)
+        if isinstance(target, float):
+            painter.setPen(self._target)
+            y = bottom - target * rect.height()
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+        line = QPolygonF()
+        for s in samples:
+            if s.service_level is not None:
+                line.append(QPointF(x(s.at), bottom - s.service_level * rect.height()))
+        if line.size() > 1:
+            painter.setPen(self._line)
+            painter.drawPolyline(line)
