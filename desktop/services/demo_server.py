@@ -1,7 +1,8 @@
 """`liaison --demo`: the reference server as a child process, on a throwaway seeded SQLite database.
 
 Qt-free. `DemoServer.start()` makes a temporary directory, runs `python -m server.cli init` and
-`seed --customers N` (which also creates the demo users, password "demo"), then `serve` on a free
+`seed --customers N` (which also creates the demo users, password "demo"), then `serve --simulate`
+(the server with a simulated phone system: contacts ring for the demo agent once Available) on a free
 loopback port, and returns once `/healthz` answers. `stop()` ends the process and deletes the
 directory; it also runs at interpreter exit if the caller forgot. The desktop never imports the
 server package: it only starts it as a program, as a user would.
@@ -112,7 +113,8 @@ class DemoServer:
             self._setup()
             self.port = free_loopback_port()
             self._process = subprocess.Popen(  # noqa: S603 - our interpreter, our fixed arguments
-                self._command("serve", "--port", str(self.port)),
+                # a simulated phone system beside it: calls ring for the agent once Available
+                self._command("serve", "--port", str(self.port), "--simulate"),
                 stdout=self._log,
                 stderr=subprocess.STDOUT,
                 env=self._env(),
