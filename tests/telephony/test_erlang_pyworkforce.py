@@ -33,7 +33,9 @@ def test_waiting_probability_and_service_level_agree(rate_per_h: int, aht_s: int
         assert advice.unstable and advice.predicted_service_level is None
         return
     reference = theirs(rate_per_h, aht_s)
-    assert erlang_c(agents, traffic) == pytest.approx(reference.waiting_probability(agents), rel=1e-9, abs=1e-12)
+    assert erlang_c(agents, traffic) == pytest.approx(
+        reference.waiting_probability(agents), rel=1e-9, abs=1e-12
+    )
     assert service_level(agents, traffic, aht_s, THRESHOLD_S) == pytest.approx(
         reference.service_level(agents), rel=1e-9, abs=1e-12
     )

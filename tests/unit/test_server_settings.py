@@ -11,7 +11,9 @@ from server.telephony.metrics import day_start
 
 def test_time_zone_defaults_to_utc_and_reads_the_variable() -> None:
     assert ServerSettings.from_env({"LIAISON_DATABASE_URL": "sqlite://"}).time_zone == "UTC"
-    settings = ServerSettings.from_env({"LIAISON_DATABASE_URL": "sqlite://", "LIAISON_TIME_ZONE": "Europe/Madrid"})
+    settings = ServerSettings.from_env(
+        {"LIAISON_DATABASE_URL": "sqlite://", "LIAISON_TIME_ZONE": "Europe/Madrid"}
+    )
     assert settings.time_zone == "Europe/Madrid"
     # "today" starts at local midnight: 23:00 UTC the day before in Madrid's winter time
     start = day_start(datetime(2026, 11, 22, 10, 0, tzinfo=UTC), zone_of(settings))

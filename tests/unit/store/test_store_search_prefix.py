@@ -92,7 +92,11 @@ def test_a_v4_file_migrates_without_a_backup_and_keeps_its_documents(
     documents = _make_v4_file(path, change)
     cache, report = open_cache(path, None)
     with cache:
-        assert (report.outcome, report.schema_before, report.schema_version) == ("migrated", 4, len(MIGRATIONS))
+        assert (report.outcome, report.schema_before, report.schema_version) == (
+            "migrated",
+            4,
+            len(MIGRATIONS),
+        )
         assert report.backup_path is None
         with cache.read() as conn:
             assert _words_sql(conn) == FTS_DDL["search_words"]
