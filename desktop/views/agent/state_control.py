@@ -15,33 +15,12 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
 from desktop.views.agent.clock import Clock, elapsed_text, parse_time, system_clock
+from desktop.views.agent_state_text import reason_label, state_label
 from desktop.views.i18n import tr
-from wire.telephony import AgentStateName, AgentStateView, NotReadyReason
+from wire.telephony import AgentStateView, NotReadyReason
 
 TICK_MS: Final = 1000
 REASONS: Final[tuple[NotReadyReason, ...]] = get_args(NotReadyReason)
-
-
-def state_label(state: AgentStateName) -> str:
-    return {
-        "offline": tr("Offline"),
-        "available": tr("Available"),
-        "reserved": tr("Ringing"),
-        "on_contact": tr("On contact"),
-        "acw": tr("After contact work"),
-        "not_ready": tr("Not ready"),
-    }[state]
-
-
-def reason_label(reason: NotReadyReason) -> str:
-    return {
-        "break": tr("Break"),
-        "lunch": tr("Lunch"),
-        "training": tr("Training"),
-        "meeting": tr("Meeting"),
-        "coaching": tr("Coaching"),
-        "other": tr("Other"),
-    }[reason]
 
 
 class AgentStateControl(QWidget):

@@ -18,8 +18,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 
 from desktop.services.queue_watch_agents import AGENT_COLUMNS, TIME_COLUMN, AgentRow
 from desktop.services.queue_watch_state import KeyedUpdate
+from desktop.views.agent_state_text import reason_label, state_label
 from desktop.views.i18n import tr
-from desktop.views.supervisor.formats import duration, reason_label, state_label
+from desktop.views.supervisor.formats import duration
 from desktop.views.supervisor.keyed_rows import apply_update, replace_all
 
 #: the agent id of a row

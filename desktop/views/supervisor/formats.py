@@ -1,5 +1,5 @@
 """How the supervisor's numbers read: durations as m:ss (h:mm:ss past an hour), rates in percent,
-"—" for nothing to show yet, and the words for agent states and reasons."""
+"—" for nothing to show yet (the words for agent states: `views/agent_state_text.py`)."""
 
 from desktop.views.i18n import tr
 
@@ -26,29 +26,3 @@ def percent(value: float | None) -> str:
 def fraction(value: float | None) -> str:
     """A 0-1 fraction as a whole percentage; "—" for None."""
     return NOTHING if value is None else tr("{value} %").format(value=round(value * 100))
-
-
-def state_label(state: str) -> str:
-    labels = {
-        "offline": tr("Offline"),
-        "available": tr("Available"),
-        "reserved": tr("Ringing"),
-        "on_contact": tr("On contact"),
-        "acw": tr("After-contact work"),
-        "not_ready": tr("Not ready"),
-    }
-    return labels.get(state, state)
-
-
-def reason_label(reason: str | None) -> str:
-    if reason is None:
-        return ""
-    labels = {
-        "break": tr("Break"),
-        "lunch": tr("Lunch"),
-        "training": tr("Training"),
-        "meeting": tr("Meeting"),
-        "coaching": tr("Coaching"),
-        "other": tr("Other"),
-    }
-    return labels.get(reason, reason)
