@@ -1,8 +1,10 @@
 """Fitting the supervisor's parts into the main window.
 
 - Everyone signed in gets the broadcast banner, above the notice line at the top of the window.
-- Supervisors and admins also get the "Queues" dock (the `SupervisorPanel`, built the first time
-  the dock is shown, so the window starts without it) with a tool-bar button and the `supervisor`
+- Supervisors and admins also get the "Queues" dock, built the first time the dock is shown (so
+  the window starts without it): two tabs, "Queues and agents" (the `SupervisorPanel`) and "Offer
+  acceptance" (the `OfferAcceptanceView`, which loads its report the first time its tab is shown;
+  each tab's timers run only while it is visible), with a tool-bar button and the `supervisor`
   shortcut (Ctrl+Shift+P) to show or hide it; the dock opens at start for them (their saved window
   state, restored later, may close it again). For other users the shortcut's action is disabled and
   hidden: the server would refuse them the panel anyway (403).
@@ -12,13 +14,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QBoxLayout, QDockWidget, QMainWindow
+from PySide6.QtWidgets import QBoxLayout, QDockWidget, QMainWindow, QTabWidget
 
 from desktop.views.context import ViewContext
 from desktop.views.i18n import tr
 from desktop.views.supervisor.broadcast_banner import BroadcastBanner
 
 if TYPE_CHECKING:
+    from desktop.views.supervisor.offer_acceptance_view import OfferAcceptanceView
     from desktop.views.supervisor.panel import SupervisorPanel
 
 #: the roles that see the queue panel and agent board
@@ -39,6 +42,8 @@ class SupervisorParts:
     banner: BroadcastBanner
     dock: QDockWidget | None = None
     panel: "SupervisorPanel | None" = field(default=None)
+    acceptance: "OfferAcceptanceView | None" = field(default=None)
+    tabs: QTabWidget | None = None
 
     def show_panel(self) -> "SupervisorPanel | None":
         """Show the dock (building the panel the first time) and return the panel."""
@@ -57,11 +62,27 @@ class SupervisorParts:
     def _build(self) -> None:
         if self.panel is not None or self.dock is None:
             return
+        from desktop.views.supervisor.offer_acceptance_view import OfferAcceptanceView
         from desktop.views.supervisor.panel import SupervisorPanel
 
-        self.panel = SupervisorPanel(self.ctx, self.dock)
-        self.panel.setMinimumSize(*DOCK_MIN)
-        self.dock.setWidget(self.panel)
+        tabs = QTabWidget(self.dock)
+        tabs.setObjectName("supervisorTabs")
+        tabs.setAccessibleName(tr("Supervisor views"))
+        tabs.setDocumentMode(True)
+        self.panel = SupervisorPanel(self.ctx, tabs)
+        self.acceptance = OfferAcceptanceView(self.ctx, tabs)
+        tabs.addTab(self.panel, tr("Queues and agents"))
+        tabs.addTab(self.acceptance, tr("Offer acceptance"))
+        tabs.setMinimumSize(*DOCK_MIN)
+        self.tabs = tabs
+        self.dock.setWidget(tabs)
+
+    def show_acceptance(self) -> "OfferAcceptanceView | None":
+        """Show the dock on its "Offer acceptance" tab and return that view."""
+        self.show_panel()
+        if self.tabs is not None and self.acceptance is not None:
+            self.tabs.setCurrentWidget(self.acceptance)
+        return self.acceptance
 
 
 def attach_supervisor(window: QMainWindow, ctx: ViewContext) -> SupervisorParts:
