@@ -8,12 +8,15 @@
    cases, its queues, `directory`, `ref`) into a fresh SQLCipher cache with a random key, pages of
    `--page-limit` (the engine's default, 500) → records/s from the first request to the last
    commit (every page applied, its cursor stored, the search index kept, the cycle settled);
+   also CPU seconds, which a shared machine disturbs much less than wall-clock ones: this process
+   by stage (decode, the apply lane, the search rebuild, the rest) and the server's process
+   (`/proc/<pid>/stat`, Linux only; "n/a" elsewhere);
 3. limit, same run: the very pages the engine received, fetched again with a bare httpx client
    (the same request bodies, so the server sends the same rows), decoded with
    `wire.fast.decode_and_validate` and inserted with one raw `executemany` per entity per page (a
    transaction per page) into the same mirror tables of another fresh encrypted cache file (same
-   schema, same pragmas) → records/s and the ratio engine / limit. Also printed: the same decode +
-   `executemany` from the captured bytes without HTTP.
+   schema, same pragmas) → records/s, the server's CPU seconds for those requests, and the ratio
+   engine / limit. Also printed: the same decode + `executemany` from the captured bytes without HTTP.
 
 Run: `.venv/bin/python bench/prime_throughput.py [--customers N] [--page-limit L] [--workdir DIR]`
 (`--workdir` keeps the seeded server database there and reuses it on the next run.)
@@ -44,6 +47,7 @@ import httpx  # noqa: E402
 import msgspec  # noqa: E402
 import sqlcipher3.dbapi2 as sqlcipher  # type: ignore[import-untyped]  # noqa: E402
 
+from desktop.services import api as api_module  # noqa: E402
 from desktop.services import sync_pull  # noqa: E402
 from desktop.services.api import ApiClient, PullResult  # noqa: E402
 from desktop.services.api_http import ApiConfig  # noqa: E402
@@ -172,6 +176,25 @@ def seeded_server(customers: int, workdir: str | None) -> Iterator[BenchServer]:
         yield stack.enter_context(served(db_path))
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process so far (Linux `/proc`; None elsewhere). The machine
+    is shared, so wall-clock seconds swing with other people's load; CPU seconds per stage much less."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_used(pid: int | None, before: float | None) -> float | None:
+    after = cpu_seconds(pid) if pid is not None else None
+    return None if after is None or before is None else after - before
+
+
+def _cpu_text(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds:.2f} s"
+
+
 # ---- the client side --------------------------------------------------------------------------
 
 
@@ -222,6 +245,11 @@ class EngineRun:
     #: seconds in `Puller.pull_all` (fetch, apply, search rebuild) and in the search rebuild alone
     pull_seconds: float = 0.0
     reindex_seconds: float = 0.0
+    #: CPU seconds over `run_once`: this process (every thread) and the server's (None: unknown)
+    client_cpu: float = 0.0
+    server_cpu: float | None = None
+    #: CPU seconds of the stages: decode, apply (the apply lane), search rebuild
+    stage_cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -229,10 +257,16 @@ class EngineRun:
 
 
 def prime_with_engine(
-    url: str, cache_path: Path, key: str | None, page_limit: int, snapshot_limit: int | None = None
+    url: str,
+    cache_path: Path,
+    key: str | None,
+    page_limit: int,
+    snapshot_limit: int | None = None,
+    server_pid: int | None = None,
 ) -> EngineRun:
     """Sign in as the demo agent and prime its default scopes into a fresh cache at `cache_path`
-    (snapshot pages of `snapshot_limit` rows; None: the engine's default, 10 times `page_limit` up to 5000)."""
+    (snapshot pages of `snapshot_limit` rows; None: the engine's default, 10 times `page_limit` up to 5000).
+    With `server_pid`, the server process's CPU seconds over the run are measured too."""
     cache = open_encrypted_cache(cache_path, key)
     api = CapturingApi(ApiConfig(base_url=url, read_timeout_s=300.0))
     try:
@@ -243,9 +277,13 @@ def prime_with_engine(
         snapshot = engine.puller.snapshot_limit
         phases = _time_phases(engine)
         scopes = engine.scopes()
+        server_before = cpu_seconds(server_pid) if server_pid is not None else None
+        cpu_started = time.process_time()
         started = time.perf_counter()
         engine.run_once()
         seconds = time.perf_counter() - started
+        client_cpu = time.process_time() - cpu_started
+        server_cpu = _cpu_used(server_pid, server_before)
         open_bytes = file_bytes(cache_path)
         print(f"  scopes primed: {', '.join(s.split(':')[0] for s in scopes)}")
     finally:
@@ -261,27 +299,46 @@ def prime_with_engine(
         snapshot,
         phases["pull"],
         phases["reindex"],
+        client_cpu,
+        server_cpu,
+        {k: phases[f"{k}_cpu"] for k in ("decode", "apply", "reindex")},
     )
 
 
 def _time_phases(engine: SyncEngine) -> dict[str, float]:
     """Seconds spent in the engine's pull (`Puller.pull_all`) and in its deferred search rebuild
-    (`reindex_pending`), summed while the engine runs: wrappers that time and call the originals."""
-    spent = {"pull": 0.0, "reindex": 0.0}
+    (`reindex_pending`), summed while the engine runs: wrappers that time and call the originals.
+    Also CPU seconds of the thread that ran them (`*_cpu`): decoding pages (`decode_and_validate`
+    in the API client, on the engine's thread), applying them (`apply_page`, on the apply lane)
+    and the search rebuild; on a shared machine these move much less than wall-clock seconds."""
+    spent = {
+        "pull": 0.0,
+        "reindex": 0.0,
+        "apply": 0.0,
+        "decode": 0.0,
+        "decode_cpu": 0.0,
+        "apply_cpu": 0.0,
+        "reindex_cpu": 0.0,
+    }
 
-    def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def timed(name: str, function: Callable[..., Any], cpu: str | None = None) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.thread_time()
             try:
                 return function(*args, **kwargs)
             finally:
                 spent[name] += time.perf_counter() - began
+                if cpu is not None:
+                    spent[cpu] += time.thread_time() - began_cpu
 
         return wrapper
 
     engine.puller.pull_all = timed("pull", engine.puller.pull_all)  # type: ignore[method-assign]
-    names = vars(sync_pull)  # the name the puller calls, replaced for this process
-    names["reindex_pending"] = timed("reindex", names["reindex_pending"])
+    names = vars(sync_pull)  # the names the puller calls, replaced for this process
+    names["reindex_pending"] = timed("reindex", names["reindex_pending"], "reindex_cpu")
+    names["apply_page"] = timed("apply", names["apply_page"], "apply_cpu")
+    api_names = vars(api_module)
+    api_names["decode_and_validate"] = timed("decode", api_names["decode_and_validate"], "decode_cpu")
     return spent
 
 
@@ -346,13 +403,17 @@ def _login(http: httpx.Client) -> None:
     http.headers["Authorization"] = f"Bearer {resp.json()['access_token']}"
 
 
-def limit_over_http(url: str, captured: Captured, path: Path, key: str) -> tuple[int, float]:
-    """The engine's requests again with bare httpx → decode → raw executemany: (records, seconds)."""
+def limit_over_http(
+    url: str, captured: Captured, path: Path, key: str, server_pid: int | None = None
+) -> tuple[int, float, float | None]:
+    """The engine's requests again with bare httpx → decode → raw executemany: (records, seconds,
+    the server's CPU seconds for them, when `server_pid` is given and readable)."""
     sink = RawSink(path, key)
     records = 0
     try:
         with httpx.Client(base_url=url, timeout=300) as http:
             _login(http)
+            server_before = cpu_seconds(server_pid) if server_pid is not None else None
             started = time.perf_counter()
             for body in captured.requests:
                 resp = http.post(
@@ -362,9 +423,10 @@ def limit_over_http(url: str, captured: Captured, path: Path, key: str) -> tuple
                 _page, validated = decode_and_validate(resp.content)
                 records += sink.write_page(validated)
             seconds = time.perf_counter() - started
+            server_cpu = _cpu_used(server_pid, server_before)
     finally:
         sink.close()
-    return records, seconds
+    return records, seconds, server_cpu
 
 
 def limit_offline(captured: Captured, path: Path, key: str) -> tuple[int, float]:
@@ -411,8 +473,9 @@ def main(argv: list[str] | None = None) -> None:
         TemporaryDirectory(prefix="liaison-cache-") as tmp,
     ):
         folder = Path(tmp)
+        pid = server.process.pid
         run = prime_with_engine(
-            server.url, folder / "engine.db", new_key(), args.page_limit, args.snapshot_limit
+            server.url, folder / "engine.db", new_key(), args.page_limit, args.snapshot_limit, pid
         )
         sizes = f"snapshot pages of {run.snapshot_limit}, log pages of {args.page_limit}"
         print(
@@ -424,11 +487,21 @@ def main(argv: list[str] | None = None) -> None:
             f"snapshot: {run.reindex_seconds:.2f} s); the rest of the cycle (integrity check of every "
             f"new scope against the server's checksum, settle): {run.seconds - run.pull_seconds:.2f} s"
         )
-        records, seconds = limit_over_http(server.url, run.captured, folder / "limit-http.db", new_key())
+        stages = run.stage_cpu
+        print(
+            f"        CPU: this process (every thread) {run.client_cpu:.2f} s: decode {stages['decode']:.2f} s, "
+            f"apply {stages['apply']:.2f} s, search rebuild {stages['reindex']:.2f} s, the rest (HTTP, "
+            f"checksums, integrity check, settle) {run.client_cpu - sum(stages.values()):.2f} s; "
+            f"the server's process {_cpu_text(run.server_cpu)} (the cycle's pulls and scope checksums)"
+        )
+        records, seconds, server_cpu = limit_over_http(
+            server.url, run.captured, folder / "limit-http.db", new_key(), pid
+        )
         limit = records / seconds
         print(
             f"limit: the same {len(run.captured.requests)} requests with bare httpx + wire.fast + raw executemany: "
-            f"{records:,} records in {seconds:.2f} s → {limit:,.0f} records/s"
+            f"{records:,} records in {seconds:.2f} s → {limit:,.0f} records/s "
+            f"(the server's CPU for these pages: {_cpu_text(server_cpu)})"
         )
         records, seconds = limit_offline(run.captured, folder / "limit-offline.db", new_key())
         print(
