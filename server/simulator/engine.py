@@ -257,10 +257,18 @@ class Engine:
         agent.phase = "reserved"
         agent.contact_id = contact.contact_id
         event_id, at = self._stamp()
-        self._emit(
-            ContactRouted(event_id=event_id, at=at, contact_id=contact.contact_id, agent_id=agent.agent_id)
-        )
         durations = self.config.durations
+        # the ring's wall-clock length, so the agent's desktop counts down the real time left
+        ring_wall_s = durations.ring_timeout_s / (self.clock.speed or 1.0)
+        self._emit(
+            ContactRouted(
+                event_id=event_id,
+                at=at,
+                contact_id=contact.contact_id,
+                agent_id=agent.agent_id,
+                ring_timeout_s=min(600.0, ring_wall_s),
+            )
+        )
         ring_out = self.now_ms + round(durations.ring_timeout_s * MS_PER_S)
         rng = self.streams.get("answer")
         if agent.real or rng.random() < durations.miss_probability:

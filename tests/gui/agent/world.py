@@ -14,6 +14,8 @@ ADA_PHONE: Final = "+442079460958"
 ADA_PHONE_NATIONAL: Final = "020 7946 0958"
 SHARED_PHONE: Final = "+447911123456"
 UNKNOWN_PHONE: Final = "+442079460959"
+#: a number of Grace's own (only `add_phone` gives it to her: the other tests do not know it)
+GRACE_PHONE: Final = "+442079460961"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,21 @@ def give_phones(server: GuiServer) -> AgentWorld:
     finally:
         db.dispose()
     return AgentWorld(ada=ada, grace=grace, queue_id=queue_id)
+
+
+def add_phone(server: GuiServer, customer_id: str, phone: str) -> None:
+    """Give `customer_id` one more phone contact point (before the desktop signs in and primes)."""
+    db = Database(server.db_url)
+    try:
+        with db.write() as conn:
+            writer = ChangeWriter(conn)
+            writer.insert(
+                "contact_point",
+                {"id": str(uuid.uuid4()), "customer_id": customer_id, "kind": "phone", "value": phone},
+            )
+            writer.notify()
+    finally:
+        db.dispose()
 
 
 def incoming(contact_id: str, phone: str | None, queue_id: str, *, e164: str | None = None) -> dict[str, Any]:
