@@ -37,6 +37,10 @@ SESSION_MODULES: Final = (
     "desktop.services.customer_scopes",
     "desktop.services.customer_screen",
     "desktop.services.profile_cache",
+    # the agent's desk and the supervisor's banner, built with the window
+    "wire.telephony",
+    "desktop.services.contact_centre",
+    "desktop.services.screen_pop",
 )
 
 

@@ -4,15 +4,21 @@ In `wire/` because both sides must read a typed number the same way: the server 
 and looks up contact points, the desktop when it checks a new customer for duplicates."""
 
 import re
+from functools import lru_cache
 from typing import Final
-
-import phonenumbers
 
 #: characters people put between digits; removed before parsing
 _SEPARATORS: Final = re.compile(r"[\s\-().\/\u00a0\u2010-\u2015]+")
 _MAX_INPUT: Final = 64
-#: calling codes are prefix-free, 1 to 3 digits long
-_CALLING_CODES: Final[frozenset[str]] = frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+@lru_cache(maxsize=1)
+def calling_codes() -> frozenset[str]:
+    """The countries' calling codes (prefix-free, 1 to 3 digits). phonenumbers is imported on first
+    use: importing it costs tens of milliseconds the desktop's start-up does not need."""
+    import phonenumbers
+
+    return frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 
 
 def normalize_phone(raw: str, default_region: str | None) -> str | None:
@@ -33,6 +39,8 @@ def normalize_phone(raw: str, default_region: str | None) -> str | None:
     if not text or any(c.isalpha() for c in text):
         return None
     region = (default_region or "").strip().upper() or None
+    import phonenumbers  # see calling_codes()
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -55,6 +63,6 @@ def national_digits(e164: str) -> str:
     """
     digits = phone_digits(e164)
     for size in (1, 2, 3):
-        if digits[:size] in _CALLING_CODES:
+        if digits[:size] in calling_codes():
             return digits[size:]
     return digits

@@ -8,7 +8,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-QT_FREE = ("sqlalchemy", "httpx", "httpcore", "pydantic", "pydantic_core", "msgspec", "keyring", "wire")
+QT_FREE = (
+    "sqlalchemy",
+    "httpx",
+    "httpcore",
+    "pydantic",
+    "pydantic_core",
+    "msgspec",
+    "keyring",
+    "wire",
+    # imported once the window is shown (desktop.preload.warm_up), not on the way to it
+    "phonenumbers",
+)
 
 _PROBE = """
 import json, sys
@@ -17,6 +28,7 @@ preload()
 before = set(sys.modules)
 import desktop.views.main_window, desktop.views.sync_bridge, desktop.views.tasks
 import desktop.views.search.results_model
+import desktop.views.agent.attach, desktop.views.supervisor.attach
 late = sorted(
     m for m in set(sys.modules) - before
     if m.split(".")[0] in {qt_free!r} or m.startswith("desktop.services")

@@ -5,6 +5,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Final
 
+from wire.phones import calling_codes
+
 _FOLD_EXTRA: Final = str.maketrans(
     {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
 )
@@ -51,14 +53,6 @@ def is_phone_like(text: str) -> bool:
     return bool(_PHONE_LIKE.match(text.strip()))
 
 
-@lru_cache(maxsize=1)
-def _calling_codes() -> frozenset[str]:
-    """The countries' calling codes (phonenumbers is imported on first use, not at start-up)."""
-    import phonenumbers
-
-    return frozenset(str(c) for c in phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
-
-
 def phone_forms(e164: str) -> set[str]:
     """Digit strings a phone is found by: E.164 digits, national digits, national with a trunk 0."""
     full = digits(e164)
@@ -66,7 +60,7 @@ def phone_forms(e164: str) -> set[str]:
         return set()
     forms = {full}
     for size in (1, 2, 3):
-        if full[:size] in _calling_codes():
+        if full[:size] in calling_codes():
             national = full[size:]
             if national:
                 forms.update({national, "0" + national})
