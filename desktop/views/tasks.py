@@ -112,7 +112,13 @@ class TaskRunner(QObject):
         failed: Callable[[BaseException], None] | None = None,
         key: str | None = None,
     ) -> None:
-        """Run `work()` on the network lane (several network tasks may run at once)."""
+        """Run `work()` on the network lane (several network tasks may run at once).
+
+        After `shutdown()` the work is dropped, as queued network work is: a timer or a server
+        event that fires while the window goes away must not fail (writes still raise, below)."""
+        if self._closed:
+            log.debug("network work after shutdown dropped")
+            return
         self._submit(self._network_lane, work, done, failed, key)
 
     def shutdown(self) -> None:

@@ -151,8 +151,9 @@ def test_inline_mode_runs_everything_at_once_on_the_calling_thread(cache: Cache)
     assert threading.active_count() == threads_before
     assert _logged(cache) == [7]
     tasks.shutdown()
-    with pytest.raises(RuntimeError):
-        tasks.network(lambda: None)
+    ran: list[int] = []
+    tasks.network(lambda: ran.append(1), done=seen.append)  # dropped: the views are going away
+    assert ran == [] and len(seen) == 3
 
 
 def test_shutdown_finishes_queued_writes_then_stops_its_threads(qapp: QApplication, cache: Cache) -> None:
@@ -203,3 +204,19 @@ def test_the_change_hub_announces_changes_from_any_thread_on_the_gui_thread(qtbo
     worker.join(120)
     wait_for(qtbot, lambda: len(seen) == 2)
     assert seen[1] == (frozenset({"from-worker"}), True)
+
+
+def test_network_work_after_shutdown_is_dropped_but_a_write_is_refused(
+    qapp: QApplication, cache: Cache
+) -> None:
+    """A poll timer or a server event may fire while the window goes away: its network request
+    is dropped quietly, like queued network work; a local edit must never vanish silently."""
+    tasks = TaskRunner(cache.writer)
+    tasks.shutdown()
+    ran: list[int] = []
+    tasks.network(lambda: ran.append(1))
+    qapp.processEvents()
+    assert ran == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("liaison-net")]
+    with pytest.raises(RuntimeError):
+        tasks.write(lambda w: 0)
