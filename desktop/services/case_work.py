@@ -22,6 +22,7 @@ from desktop.services.store.database import Writer
 from desktop.services.store.driver import scalar
 from desktop.services.store.edits import edit_in, new_record_id
 from desktop.services.store.errors import LocalEditError
+from desktop.services.store.outbox import pending_create
 from desktop.services.store.rows import Touched, read_row
 from desktop.services.store.search import reindex
 from wire.auth import UserInfo
@@ -69,17 +70,6 @@ def _transaction(writer: Writer, step: Callable[[Connection, Touched, str], None
         step(conn, touched, at)
         reindex(conn, touched.customers)
     return touched.changed
-
-
-def _pending_create(conn: Connection, entity: str, row_id: str) -> str | None:
-    """The mutation id of the record's create while it is still in the outbox (a new child depends on it)."""
-    found = scalar(
-        conn,
-        "SELECT mutation_id FROM outbox WHERE entity = ? AND entity_id = ? AND op = 'create' "
-        "ORDER BY client_seq LIMIT 1",
-        (entity, row_id),
-    )
-    return None if found is None else str(found)
 
 
 def _case_values(conn: Connection, case_id: str) -> dict[str, Any]:
@@ -142,7 +132,7 @@ def add_note(
             new_record_id(),
             "append",
             values,
-            _pending_create(conn, "case", case_id),
+            pending_create(conn, "case", case_id),
             touched,
             at=at,
         )
@@ -218,8 +208,8 @@ def log_interaction(
             values |= {"agent_id": user.id, "agent_name": user.display_name}
         depends = None
         if case_id is not None:
-            depends = _pending_create(conn, "case", case_id)
-        depends = depends or _pending_create(conn, "customer", customer_id)
+            depends = pending_create(conn, "case", case_id)
+        depends = depends or pending_create(conn, "customer", customer_id)
         edit_in(conn, "interaction", row_id, "append", values, depends, touched, at=at)
 
     return row_id, _transaction(writer, step)
@@ -268,7 +258,7 @@ def new_case(
             case_id,
             "create",
             values,
-            _pending_create(conn, "customer", customer_id),
+            pending_create(conn, "customer", customer_id),
             touched,
             at=at,
         )

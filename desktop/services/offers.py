@@ -26,6 +26,7 @@ from desktop.services.store.database import Writer
 from desktop.services.store.driver import scalar
 from desktop.services.store.edits import edit_in, new_record_id
 from desktop.services.store.errors import LocalEditError
+from desktop.services.store.outbox import pending_create
 from desktop.services.store.rows import Touched, read_row
 from desktop.services.store.search import reindex
 from wire.auth import UserInfo
@@ -102,16 +103,6 @@ def _response_kind(value: str) -> ResponseKind:
     raise OfferResponseError(f"Unknown answer {value!r}: accepted, declined or not_now.")
 
 
-def _pending_create(conn: Connection, entity: str, row_id: str) -> str | None:
-    found = scalar(
-        conn,
-        "SELECT mutation_id FROM outbox WHERE entity = ? AND entity_id = ? AND op = 'create' "
-        "ORDER BY client_seq LIMIT 1",
-        (entity, row_id),
-    )
-    return None if found is None else str(found)
-
-
 def record_response(
     writer: Writer,
     customer_id: str,
@@ -151,7 +142,7 @@ def record_response(
         }
         if user is not None:
             values["agent_id"] = user.id
-        depends = _pending_create(conn, "customer", customer_id)
+        depends = pending_create(conn, "customer", customer_id)
         edit_in(conn, "offer_response", row_id, "append", values, depends, touched, at=stamp)
         reindex(conn, touched.customers)
     return row_id, touched.changed

@@ -5,7 +5,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, insert, select, update
 
-from desktop.services.store.driver import run
+from desktop.services.store.driver import run, scalar
 from desktop.services.store.jsontext import dumps, loads_object
 from desktop.services.store.schema import outbox
 from wire.sync import Mutation, MutationOp
@@ -82,6 +82,18 @@ def entries_for(conn: Connection, entity: str, entity_id: str) -> list[OutboxEnt
 def has_entries(conn: Connection, entity: str, entity_id: str) -> bool:
     found = run(conn, "SELECT 1 FROM outbox WHERE entity = ? AND entity_id = ? LIMIT 1", (entity, entity_id))
     return found.fetchone() is not None
+
+
+def pending_create(conn: Connection, entity: str, entity_id: str) -> str | None:
+    """The mutation id of the record's create while it is still in the outbox (a new child that
+    refers to the record depends on it)."""
+    found = scalar(
+        conn,
+        "SELECT mutation_id FROM outbox WHERE entity = ? AND entity_id = ? AND op = 'create' "
+        "ORDER BY client_seq LIMIT 1",
+        (entity, entity_id),
+    )
+    return None if found is None else str(found)
 
 
 def dependants(conn: Connection, mutation_id: str) -> int:
