@@ -1,6 +1,6 @@
 """Fixtures for the offers panel: a real cache file holding the test catalog (`tests/offers_desktop/
-cached.py`) and a view context whose task runner runs inline (a write's `done` has run when the call
-returns)."""
+cached.py`); the view context is the customer screen's (its task runner runs inline: a write's
+`done` has run when the call returns)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from desktop.services.store import Cache, open_cache
-from desktop.views.context import ChangeHub, ViewContext
-from desktop.views.tasks import TaskRunner
-from tests.gui.customer.conftest import AGENT, SyncRequests
+
+# the customer screen's `sync_requests` and `ctx` fixtures, over this `cache`
+from tests.gui.customer.conftest import ctx, sync_requests  # noqa: F401
 from tests.offers_desktop.cached import fill
 
 
@@ -20,16 +20,3 @@ def cache(tmp_path: Path) -> Iterator[Cache]:
     fill(opened)
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def sync_requests() -> SyncRequests:
-    return SyncRequests()
-
-
-@pytest.fixture
-def ctx(cache: Cache, sync_requests: SyncRequests) -> Iterator[ViewContext]:
-    tasks = TaskRunner(cache.writer, inline=True)
-    hub = ChangeHub()
-    yield ViewContext(cache=cache, tasks=tasks, hub=hub, request_sync=sync_requests, user=AGENT)
-    tasks.shutdown()
