@@ -60,6 +60,20 @@ def _wrap_up_dialog(qtbot: QtBot, desk: AgentDesk, contact_id: str) -> WrapUpDia
     return desk.wrap_ups[contact_id]
 
 
+def _talk_until_wrap_up(
+    qtbot: QtBot, desk: AgentDesk, phones: PhoneSystem, contact_id: str, queue_id: str, agent_id: str
+) -> WrapUpDialog:
+    """Ada calls and is routed to the agent, who answers and ends: the contact's wrap-up dialog."""
+    phones.offer(contact_id, queue_id, ADA_PHONE)
+    phones.route(contact_id, agent_id)
+    bar = desk.contact_bar
+    wait_for(qtbot, lambda: bar.answer_button.isVisible() and bar.answer_button.isEnabled())
+    bar.answer_button.click()
+    wait_for(qtbot, lambda: bar.end_button.isVisible() and bar.end_button.isEnabled())
+    bar.end_button.click()
+    return _wrap_up_dialog(qtbot, desk, contact_id)
+
+
 def test_state_change_is_visible_on_the_server(
     qtbot: QtBot,
     make_shell: ShellFactory,
@@ -145,14 +159,8 @@ def test_a_wrap_up_is_kept_while_the_server_is_down_and_saved_when_it_is_back(
 ) -> None:
     window, desk, world, phones = _ready_agent(qtbot, make_shell, gui_server)
     agent_id = gui_server.seed.data.agent_id
-    phones.offer("call-3", world.queue_id, ADA_PHONE)
-    phones.route("call-3", agent_id)
     bar = desk.contact_bar
-    wait_for(qtbot, lambda: bar.answer_button.isVisible() and bar.answer_button.isEnabled())
-    bar.answer_button.click()
-    wait_for(qtbot, lambda: bar.end_button.isVisible() and bar.end_button.isEnabled())
-    bar.end_button.click()
-    dialog = _wrap_up_dialog(qtbot, desk, "call-3")
+    dialog = _talk_until_wrap_up(qtbot, desk, phones, "call-3", world.queue_id, agent_id)
     dialog.note.setPlainText("kept through an outage")
     gui_server.stop()
     dialog.save_button.click()
@@ -180,13 +188,7 @@ def test_a_second_contact_rings_while_the_first_ones_wrap_up_is_open(
     _window, desk, world, phones = _ready_agent(qtbot, make_shell, gui_server)
     agent_id = gui_server.seed.data.agent_id
     bar = desk.contact_bar
-    phones.offer("call-4", world.queue_id, ADA_PHONE)
-    phones.route("call-4", agent_id)
-    wait_for(qtbot, lambda: bar.answer_button.isVisible() and bar.answer_button.isEnabled())
-    bar.answer_button.click()
-    wait_for(qtbot, lambda: bar.end_button.isVisible() and bar.end_button.isEnabled())
-    bar.end_button.click()
-    first = _wrap_up_dialog(qtbot, desk, "call-4")
+    first = _talk_until_wrap_up(qtbot, desk, phones, "call-4", world.queue_id, agent_id)
     # the next caller (a shared number: the chooser) rings while the first wrap-up is still open
     phones.offer("call-5", world.queue_id, SHARED_PHONE)
     phones.route("call-5", agent_id)
@@ -210,14 +212,7 @@ def test_a_wrap_up_whose_answer_was_lost_is_not_logged_twice(
 ) -> None:
     window, desk, world, phones = _ready_agent(qtbot, make_shell, gui_server)
     agent_id = gui_server.seed.data.agent_id
-    bar = desk.contact_bar
-    phones.offer("call-6", world.queue_id, ADA_PHONE)
-    phones.route("call-6", agent_id)
-    wait_for(qtbot, lambda: bar.answer_button.isVisible() and bar.answer_button.isEnabled())
-    bar.answer_button.click()
-    wait_for(qtbot, lambda: bar.end_button.isVisible() and bar.end_button.isEnabled())
-    bar.end_button.click()
-    dialog = _wrap_up_dialog(qtbot, desk, "call-6")
+    dialog = _talk_until_wrap_up(qtbot, desk, phones, "call-6", world.queue_id, agent_id)
     dialog.note.setPlainText("answer lost")
     # the server commits the wrap-up, but neither its answer nor the live events reach the desktop
     gui_server.proxy.configure(
