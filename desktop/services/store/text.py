@@ -5,7 +5,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Final
 
-from wire.phones import calling_codes
+from wire.phones import national_digits
 
 _FOLD_EXTRA: Final = str.maketrans(
     {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "\u0131": "i"}
@@ -59,10 +59,7 @@ def phone_forms(e164: str) -> set[str]:
     if not full:
         return set()
     forms = {full}
-    for size in (1, 2, 3):
-        if full[:size] in calling_codes():
-            national = full[size:]
-            if national:
-                forms.update({national, "0" + national})
-            break
+    national = national_digits(full)
+    if national and national != full:  # the calling code is known and something follows it
+        forms.update({national, "0" + national})
     return forms
