@@ -1,15 +1,23 @@
 """Composition root: arguments, settings, services, the main window. Nothing else lives here.
 
 `main()` parses the command line, takes the profile's lock, starts the demo server for `--demo`,
-and hands over to `Shell`, which wires one session: sign-in (restored from the keyring, automatic
-for the demo, or the dialog) → the profile's cache, the task runner, the change hub, the sync
-bridge → the main window. `liaison sync …` runs headless and never imports Qt.
+and hands over to `Shell`, which wires one session: the profile's cache, the task runner, the
+change hub and the main window; the sign-in (restored from the keyring, automatic for the demo, or
+the dialog); then the sync bridge and the parts of the window the user's roles call for.
+`liaison sync …` runs headless and never imports Qt.
 
-Start-up order (bench/cold_start.py measures it): the cache is opened with only its critical tables
-checked (`store.startup`), the window is shown, and the whole-file integrity check runs later on a
-worker thread (`ShellOptions.integrity_check_delay_ms` after the window is shown); what it finds is
-shown in the window's notice, and a damaged file is recovered at the next start. It is cancelled at
-shutdown before the cache closes.
+Start-up order with a kept sign-in (the everyday start; bench/cold_start.py measures it): the cache
+is opened with only its critical tables checked (`store.startup`, `services.opened_cache`: no HTTP
+client, no pydantic imported yet), the window is shown with the search box usable, and once it has
+painted the sign-in runs on the network lane (`session.complete_session`, which imports the API
+client and the sync engine there); then the agent desk or the supervisor's dock are added and
+syncing starts. A refused kept sign-in opens the sign-in dialog over the window (closing it closes
+the window). The demo and a first sign-in sign in first, then show the window. An offline start
+that signs in later (the sync thread retries) adds the user's parts when it does.
+
+The whole-file integrity check runs later on a worker thread (`ShellOptions.integrity_check_delay_ms`
+after the window is shown); what it finds is shown in the window's notice, and a damaged file is
+recovered at the next start. It is cancelled at shutdown before the cache closes.
 """
 
 import argparse
@@ -34,7 +42,9 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from desktop.services.demo_server import DemoServer
-    from desktop.services.session import Session, SignInRequest
+    from desktop.services.opened_cache import OpenedCache
+    from desktop.services.session import Session
+    from desktop.services.sign_in import SignInRequest
     from desktop.services.store import Changed
     from desktop.services.store.startup import CheckResult
     from desktop.services.sync import SyncEngine
@@ -57,6 +67,8 @@ READY_PROBE_ENV: Final = "LIAISON_EXIT_WHEN_READY"
 #: how long after the window is shown the whole-file integrity check starts: the first seconds
 #: belong to the agent and the first sync (the check reads every page: about a minute for 7.7 GB)
 INTEGRITY_CHECK_DELAY_MS: Final = 15_000
+#: a kept sign-in starts once the window has painted, or this long after it was shown at the latest
+SIGN_IN_AT_LATEST_MS: Final = 1_000
 log = logging.getLogger("desktop")
 
 
@@ -133,7 +145,10 @@ class Shell:
         self._check_timer: QTimer | None = None
         #: what the background integrity check found (None until it has finished)
         self.integrity: CheckResult | None = None
+        #: the profile's cache, open (before the sign-in with a kept one); the session holds it after
+        self.opened: OpenedCache | None = None
         self.session: Session | None = None
+        self.ctx: ViewContext | None = None
         self.tasks: TaskRunner | None = None
         self.bridge: SyncBridge | None = None
         self.window: MainWindow | None = None
@@ -143,28 +158,99 @@ class Shell:
         self.instance: InstanceServer | None = None
         self._waiting_first_sync = False
         self._was_busy = False
+        #: the window is going away (the start-up probe quit): start no sign-in any more
+        self._closing = False
+        #: the sign-in after the window's first paint has started
+        self._signing_in = False
 
     # -- sign-in ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Sign in (demo request, else the kept sign-in, else the dialog)."""
-        from desktop.services.session import SignInRequest
+        """The demo signs in first; a kept sign-in shows the window from the cache, then signs in;
+        without either, the dialog."""
+        from desktop.services.sign_in import SignInRequest
 
         options = self.options
         if options.auto_sign_in is not None:
             self._run_sign_in(options.auto_sign_in)
         elif options.username:
-            self._run_sign_in(SignInRequest(options.server_url, options.username, None))
+            request = SignInRequest(options.server_url, options.username, None)
+            self.sign_in_tasks.network(
+                self._open_cache,
+                done=lambda opened: self._cache_opened(opened, request),
+                failed=self._no_session,
+            )
         else:
             self._no_session(None)
 
     def _open(self, request: "SignInRequest") -> "Session":
+        """Sign in, then open the cache (the demo, the dialog with no window shown yet)."""
         from desktop.services.session import open_session
 
         return open_session(self.paths, request, encrypted=self.options.encrypted_cache, check="critical")
 
+    def _open_cache(self) -> "OpenedCache":
+        from desktop.services.opened_cache import open_profile_cache
+
+        return open_profile_cache(self.paths, encrypted=self.options.encrypted_cache, check="critical")
+
+    def _complete(self, request: "SignInRequest") -> "Session":
+        """Sign in around the cache the window already shows (on the network lane)."""
+        from desktop.services.session import complete_session
+
+        opened = self.opened
+        assert opened is not None
+        return complete_session(self.paths, request, opened)
+
     def _run_sign_in(self, request: "SignInRequest") -> None:
         self.sign_in_tasks.network(lambda: self._open(request), done=self.signed_in, failed=self._no_session)
+
+    def _cache_opened(self, opened: "OpenedCache", request: "SignInRequest") -> None:
+        """The kept sign-in's start: the window from the cache now, the sign-in once it has painted."""
+        from PySide6.QtCore import QTimer
+
+        self.opened = opened
+        window = self._window_for_cache(opened)
+        log.info("window shown from the cache; signing in as %s once it has painted", request.username)
+        window.firstPainted.connect(lambda: QTimer.singleShot(0, lambda: self._sign_in_after_paint(request)))
+        # a window that is not painted (a locked or disconnected screen) must not keep it waiting
+        QTimer.singleShot(SIGN_IN_AT_LATEST_MS, lambda: self._sign_in_after_paint(request))
+
+    def _sign_in_after_paint(self, request: "SignInRequest") -> None:
+        if self._closing or self._signing_in:
+            return
+        self._signing_in = True
+        self.sign_in_tasks.network(lambda: self._complete(request), done=self.signed_in, failed=self._refused)
+
+    def _refused(self, failure: BaseException) -> None:
+        """The kept sign-in failed with the window shown: the dialog over it, signing in around the
+        open cache (closing the dialog closes the window)."""
+        from PySide6.QtCore import Qt
+
+        from desktop.services.session import complete_session
+        from desktop.views.dialogs.signin import SignInDialog, failure_text
+
+        opened, window = self.opened, self.window
+        log.info("kept sign-in failed: %s", type(failure).__name__)
+        if opened is None or window is None or self._closing:
+            return
+        if self.options.screenshot is not None:
+            self._capture()
+            return
+        dialog = SignInDialog(
+            self.sign_in_tasks,
+            lambda request: complete_session(self.paths, request, opened),
+            server_url=self.options.server_url,
+            username=self.options.username or "",
+            parent=window,
+        )
+        dialog.show_message(failure_text(failure, self.options.server_url))
+        dialog.signedIn.connect(self.signed_in)
+        dialog.rejected.connect(window.close)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._dialog_closed)
+        self.dialog = dialog
+        dialog.open()
 
     def _no_session(self, failure: BaseException | None) -> None:
         """The automatic sign-in failed (or there was none): the dialog, or for a screenshot the
@@ -189,17 +275,52 @@ class Shell:
             dialog.show_message(failure_text(failure, self.options.server_url))
         dialog.signedIn.connect(self.signed_in)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog
         dialog.show()
 
     # -- the session -----------------------------------------------------------------------------
 
-    def signed_in(self, session: "Session") -> None:
-        """Build the session's services and the window, then start syncing."""
-        from desktop.services.sync import SyncEngine
+    def _dialog_closed(self, _result: int) -> None:
+        self.dialog = None  # it deletes itself
+
+    def _window_for_cache(self, opened: "OpenedCache") -> "MainWindow":
+        """The session's task runner, change hub and context over the open cache, and the window
+        shown with the search box usable (the user and the API client come with the sign-in)."""
         from desktop.views.context import ChangeHub, ViewContext
-        from desktop.views.sync_bridge import SyncBridge
         from desktop.views.tasks import TaskRunner
+
+        self.tasks = TaskRunner(opened.cache.writer)
+        ctx = ViewContext(
+            cache=opened.cache,
+            tasks=self.tasks,
+            hub=ChangeHub(),
+            request_sync=self._request_sync,
+            settings=self.settings,
+        )
+        self.ctx = ctx
+        window = self._show_window(ctx)
+        customer = self.options.open_customer
+        if customer and self.options.screenshot is None:
+            window.open_customer(customer)
+        self._schedule_integrity_check()
+        if os.environ.get(READY_PROBE_ENV) == "1":
+            from PySide6.QtCore import QTimer
+
+            window.firstPainted.connect(lambda: QTimer.singleShot(0, self._report_ready))
+        return window
+
+    def _request_sync(self) -> None:
+        """After a local edit: push soon (before the sign-in the outbox simply waits for it)."""
+        if self.bridge is not None:
+            self.bridge.request_sync()
+
+    def signed_in(self, session: "Session") -> None:
+        """The sign-in is done (or the session is offline): the window (unless it shows already),
+        the user's parts of it, and syncing."""
+        from desktop.services.opened_cache import OpenedCache
+        from desktop.services.sync import SyncEngine
+        from desktop.views.sync_bridge import SyncBridge
 
         if self.session is not None:
             return
@@ -208,8 +329,15 @@ class Shell:
         self.settings.setValue(SERVER_KEY, request.server_url)
         self.settings.setValue(USERNAME_KEY, request.username)
         log.info("session opened user=%s online=%s", request.username, session.online)
-        self.tasks = TaskRunner(session.cache.writer)
-        hub = ChangeHub()
+        if self.opened is None:
+            self.opened = OpenedCache(session.cache, session.startup, session.integrity)
+        window, ctx = self.window, self.ctx
+        if window is None or ctx is None:
+            window = self._window_for_cache(self.opened)
+            ctx = self.ctx
+            assert ctx is not None
+        ctx.user, ctx.api = session.user, session.api
+        window.attach_user_parts()
 
         def make_engine(
             on_status: "Callable[[SyncStatus], None]",
@@ -227,39 +355,22 @@ class Shell:
 
         bridge = SyncBridge(make_engine, runner=session.run_sync)
         self.bridge = bridge
-        ctx = ViewContext(
-            cache=session.cache,
-            tasks=self.tasks,
-            hub=hub,
-            request_sync=bridge.request_sync,
-            user=session.user,
-            api=session.api,
-            settings=self.settings,
-        )
-        window = self._show_window(ctx)
         bridge.status_changed.connect(window.show_status)
         bridge.status_changed.connect(self._on_status)
         bridge.status_changed.connect(self._checkpoint_when_quiet)
-        bridge.changed.connect(hub.publish)
-        bridge.server_event.connect(hub.server_event)
+        bridge.changed.connect(ctx.hub.publish)
+        bridge.server_event.connect(ctx.hub.server_event)
         bridge.rejected.connect(window.show_rejection)
         window.show_notice(self._notice(session))
         self._waiting_first_sync = session.online
-        if self.options.open_customer:
-            if session.online and self.options.screenshot is not None:
-                pass  # opened after the first sync, so the screenshot shows the customer's data
-            else:
-                window.open_customer(self.options.open_customer)
+        customer = self.options.open_customer
+        if customer and self.options.screenshot is not None and not session.online:
+            window.open_customer(customer)  # online: after the first sync, so the shot shows its data
         bridge.start()
         self._warm_up_when_idle()
         self._listen_for_pops(window)
-        self._schedule_integrity_check()
         if self.options.screenshot is not None and not self._waiting_first_sync:
             self._capture()
-        if os.environ.get(READY_PROBE_ENV) == "1":
-            from PySide6.QtCore import QTimer
-
-            QTimer.singleShot(0, self._report_ready)
 
     def _listen_for_pops(self, window: "MainWindow") -> None:
         """`liaison pop` / `liaison://pop` reach this window through the profile's local socket."""
@@ -302,7 +413,7 @@ class Shell:
         """Start the whole-file check once the window has been up for a while (never before)."""
         from PySide6.QtCore import QTimer
 
-        if self.session is None or self.session.integrity is None:
+        if self.opened is None or self.opened.integrity is None:
             return
         timer = QTimer()
         timer.setObjectName("integrity-check")
@@ -312,12 +423,12 @@ class Shell:
         timer.start(max(0, self.options.integrity_check_delay_ms))
 
     def _start_integrity_check(self) -> None:
-        session = self.session
-        if session is None or session.integrity is None or self.check_tasks.closed:
+        opened = self.opened
+        if opened is None or opened.integrity is None or self.check_tasks.closed:
             return
         log.info("background integrity check of the cache started")
         self.check_tasks.network(
-            session.integrity.run, done=self._integrity_checked, failed=self._integrity_check_failed
+            opened.integrity.run, done=self._integrity_checked, failed=self._integrity_check_failed
         )
 
     def _integrity_checked(self, result: "CheckResult") -> None:
@@ -356,6 +467,12 @@ class Shell:
         log.info("checkpoint after a sync cycle failed: %s", type(error).__name__)
 
     def _on_status(self, status: "SyncStatus") -> None:
+        session, ctx = self.session, self.ctx
+        if session is not None and ctx is not None and ctx.user is None and session.user is not None:
+            # an offline start has signed in (the sync thread's reconnect): the user's parts now
+            ctx.user = session.user
+            if self.window is not None:
+                self.window.attach_user_parts()
         if not self._waiting_first_sync or status.state in ("syncing", "priming"):
             return
         self._waiting_first_sync = False
@@ -399,7 +516,8 @@ class Shell:
         self.app.quit()
 
     def _report_ready(self) -> None:
-        """The start-up probe (`READY_PROBE_ENV`): the window has had its first turn of the loop."""
+        """The start-up probe (`READY_PROBE_ENV`): the window has painted, with the cache open."""
+        self._closing = True
         sys.stdout.write(f"liaison-ready {time.time():.6f}\n")
         sys.stdout.flush()
         if self.window is not None:
@@ -414,8 +532,9 @@ class Shell:
             self._check_timer.stop()
         if self.instance is not None:
             self.instance.close()
-        if self.session is not None and self.session.integrity is not None:
-            self.session.integrity.cancel()  # before the cache closes: it holds a read snapshot
+        self._closing = True
+        if self.opened is not None and self.opened.integrity is not None:
+            self.opened.integrity.cancel()  # before the cache closes: it holds a read snapshot
         if self.bridge is not None:
             self.bridge.stop()
         if self.tasks is not None:
@@ -424,6 +543,8 @@ class Shell:
         self.sign_in_tasks.shutdown()
         if self.session is not None:
             self.session.close()
+        elif self.opened is not None:
+            self.opened.close()  # the sign-in never finished
         self.settings.sync()
 
 
@@ -432,7 +553,7 @@ def _options(
 ) -> ShellOptions:
     if demo is not None:
         from desktop.services.demo_server import DEMO_PASSWORD, DEMO_USERNAME
-        from desktop.services.session import SignInRequest
+        from desktop.services.sign_in import SignInRequest
 
         return ShellOptions(
             server_url=demo.url,

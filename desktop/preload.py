@@ -1,10 +1,15 @@
 """Import the Qt-free modules a session needs *before* PySide6, to start faster.
 
 Once PySide6 is imported it hooks every later import (its `__feature__` support): for each new
-module it reads the module's source to see whether it mentions PySide6. SQLAlchemy, httpx,
-pydantic and the services are several hundred modules, so importing them after PySide6 costs
-their source reads on top of their import (about a third more, measured by `bench/cold_start.py`).
-Imported first, they are already in `sys.modules` and the hook never sees them.
+module it reads the module's source to see whether it mentions PySide6. SQLAlchemy and the
+cache's modules are a few hundred modules, so importing them after PySide6 costs their source
+reads on top of their import (about a third more, measured by `bench/cold_start.py`). Imported
+first, they are already in `sys.modules` and the hook never sees them.
+
+Only what the window needs to show itself with the cache open is imported here: a kept sign-in
+shows the window before it signs in (desktop/app.py), and the HTTP client, pydantic, the wire
+models and the sync engine (about 150 ms) are imported on the network lane once the window has
+painted, by the sign-in itself. Tests check that none of them is imported before the first paint.
 
 Also: httpx imports its command-line tool (`httpx._main`: click, rich, pygments) whenever those
 are installed; the desktop never uses it, so that import is turned off.
@@ -17,32 +22,20 @@ first customer shown), so that the first screen pop does not pay for it.
 import sys
 from typing import Final
 
-#: the Qt-free modules imported on the way to the first window with the cache open
+#: the Qt-free modules imported on the way to the first window with the cache open (a kept
+#: sign-in shows the window from the cache before it signs in: no HTTP client, no pydantic)
 SESSION_MODULES: Final = (
     "sqlalchemy",
-    "httpx",
-    "pydantic",
     "msgspec",
     "keyring",
-    "wire.sync",
-    "wire.auth",
-    "wire.lookups",
-    "wire.fast",
     "desktop.domain",
-    "desktop.services.api",
     "desktop.services.store",
-    "desktop.services.session",
-    "desktop.services.sync",
-    "desktop.services.sync_status",
+    "desktop.services.sign_in",
+    "desktop.services.opened_cache",
     "desktop.services.customer_scopes",
     "desktop.services.customer_screen",
     "desktop.services.profile_cache",
-    # the agent's desk and the supervisor's banner, built with the window
-    "wire.telephony",
-    "desktop.services.contact_centre",
-    "desktop.services.screen_pop",
 )
-
 
 #: imported after the window is shown, before the first customer is
 LATER_MODULES: Final = ("phonenumbers",)

@@ -18,14 +18,16 @@ The table is part of the cache schema (v4, `store/schema.py`).
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import Connection
 
-from desktop.services.api import ApiClient
 from desktop.services.store import Cache, Writer, state
 from desktop.services.store.driver import run
 from desktop.services.store.outbox import has_entries
+
+if TYPE_CHECKING:  # the window opens before the API client exists (desktop/preload.py)
+    from desktop.services.api import ApiClient
 
 #: how long a granted customer scope is held (the server's `ON_DEMAND_TTL_HOURS`)
 TTL: Final = timedelta(hours=24)
@@ -158,7 +160,7 @@ def wants_grant(conn: Connection, customer_id: str, now: datetime) -> bool:
     return not has_entries(conn, "customer", customer_id)
 
 
-def request_grant(api: ApiClient, cache: Cache, customer_id: str) -> tuple[str, str]:
+def request_grant(api: "ApiClient", cache: Cache, customer_id: str) -> tuple[str, str]:
     """Ask the server for the customer, which grants this client its customer scope (network; call
     it off the GUI thread). Returns (scope name, the server's expiry), or ("", "") when the server
     showed the customer but granted no scope (the user may not sync it)."""

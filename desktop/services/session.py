@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 import keyring.backend
 
@@ -31,9 +31,11 @@ from desktop.services.api import ApiClient
 from desktop.services.api_errors import ApiError, NotAuthenticated, ServerError, TransportError, Unavailable
 from desktop.services.api_http import ApiConfig
 from desktop.services.credentials import Credentials, KeyringUnavailable
-from desktop.services.profile_cache import SetupError, cache_key, cache_path
+from desktop.services.opened_cache import OpenedCache, open_profile_cache
+from desktop.services.profile_cache import cache_path
 from desktop.services.settings import Paths
-from desktop.services.store import Cache, CacheError, StartupReport, open_cache
+from desktop.services.sign_in import FailureKind, SignInFailed, SignInRequest
+from desktop.services.store import Cache, StartupReport
 from desktop.services.store.startup import Check, IntegrityCheck
 from desktop.services.sync import SyncEngine
 from wire.auth import UserInfo
@@ -45,30 +47,10 @@ DEVICE_NAME: Final = "Liaison Desk"
 RECONNECT_BASE_S: Final = 2.0
 RECONNECT_CAP_S: Final = 60.0
 
-#: why a sign-in failed, for the dialog to word it: bad credentials, a saved sign-in that is gone,
-#: the server unreachable with no cache to fall back on, the keyring or the cache, or the server
-FailureKind = Literal["credentials", "expired", "unreachable", "keyring", "cache", "server"]
-
 #: errors that mean "the server is not there right now", not "you may not sign in"
 _UNREACHABLE = (TransportError, Unavailable, ServerError)
 
-
-class SignInFailed(Exception):
-    """The session could not be opened; `kind` says why, `detail` is the underlying message."""
-
-    def __init__(self, kind: FailureKind, detail: str) -> None:
-        super().__init__(f"{kind}: {detail}")
-        self.kind: FailureKind = kind
-        self.detail = detail
-
-
-@dataclass(frozen=True)
-class SignInRequest:
-    server_url: str
-    username: str
-    #: None: restore the sign-in kept in the keyring
-    password: str | None = field(default=None, repr=False)
-    keep_signed_in: bool = False
+__all__ = ["FailureKind", "Session", "SignInFailed", "SignInRequest", "complete_session", "open_session"]
 
 
 @dataclass
@@ -162,30 +144,6 @@ class Session:
         self.cache.close()
 
 
-def _open_cache(
-    paths: Paths, *, encrypted: bool, check: Check
-) -> tuple[Cache, StartupReport, IntegrityCheck | None]:
-    try:
-        key = cache_key(paths.data_dir.parent, create=True) if encrypted else None
-        cache, report = open_cache(cache_path(paths), key, check=check)
-    except SetupError as exc:
-        raise SignInFailed("keyring", str(exc)) from None
-    except CacheError as exc:
-        raise SignInFailed("cache", str(exc)) from None
-    if report.outcome != "opened":
-        log.info("%s", report.message())
-    integrity = IntegrityCheck(report.path, key) if report.needs_full_check else None
-    return cache, report, integrity
-
-
-def _sign_in(api: ApiClient, request: SignInRequest) -> UserInfo:
-    if request.password is None:
-        return api.resume(request.username)
-    return api.login(
-        request.username, request.password, device_name=DEVICE_NAME, keep_signed_in=request.keep_signed_in
-    )
-
-
 def open_session(
     paths: Paths,
     request: SignInRequest,
@@ -201,33 +159,93 @@ def open_session(
     `encrypted=False` keeps a plain SQLite cache and no cache key (the throwaway demo profile).
     `check="critical"` checks only the cache's critical tables now and leaves the rest in
     `Session.integrity` for the caller to run in the background."""
-    credentials = Credentials(request.server_url, keyring_backend)
-    api = ApiClient(api_config or ApiConfig(base_url=request.server_url), credentials)
-    user: UserInfo | None = None
-    notice: str | None = None
+    api = _api(request, keyring_backend, api_config)
     try:
-        try:
-            user = _sign_in(api, request)
-            if api.keyring_error is not None:
-                notice = api.keyring_error.message
-        except NotAuthenticated as exc:
-            raise SignInFailed(
-                "credentials" if request.password is not None else "expired", exc.message
-            ) from None
-        except KeyringUnavailable as exc:
-            raise SignInFailed("keyring", exc.message) from None
-        except _UNREACHABLE as exc:
-            if not cache_path(paths).exists():
-                raise SignInFailed("unreachable", exc.message) from None
-            log.info("server unreachable (%s): starting offline from the cache", type(exc).__name__)
-            notice = exc.message
-        except ApiError as exc:
-            raise SignInFailed("server", exc.message) from None
-        cache, report, integrity = _open_cache(paths, encrypted=encrypted, check=check)
+        user, notice = _sign_in_or_offline(paths, api, request)
+        opened = open_profile_cache(paths, encrypted=encrypted, check=check)
     except BaseException:
         api.close()
         raise
+    return _session(paths, request, opened, api, user, notice)
+
+
+def complete_session(
+    paths: Paths,
+    request: SignInRequest,
+    opened: OpenedCache,
+    *,
+    keyring_backend: keyring.backend.KeyringBackend | None = None,
+    api_config: ApiConfig | None = None,
+) -> Session:
+    """Sign in (or restore the kept sign-in) around a cache `open_profile_cache` opened before (the
+    window shows from the cache first); offline when the server cannot be reached. Raises
+    `SignInFailed`; the cache stays open either way (the caller owns it until a session holds it)."""
+    api = _api(request, keyring_backend, api_config)
+    try:
+        user, notice = _sign_in_or_offline(paths, api, request)
+    except BaseException:
+        api.close()
+        raise
+    return _session(paths, request, opened, api, user, notice)
+
+
+def _api(
+    request: SignInRequest, keyring_backend: keyring.backend.KeyringBackend | None, config: ApiConfig | None
+) -> ApiClient:
+    credentials = Credentials(request.server_url, keyring_backend)
+    return ApiClient(config or ApiConfig(base_url=request.server_url), credentials)
+
+
+def _sign_in_or_offline(
+    paths: Paths, api: ApiClient, request: SignInRequest
+) -> tuple[UserInfo | None, str | None]:
+    """The signed-in user and a notice for the user (the keyring's trouble); (None, why) when the
+    server cannot be reached and the profile has a cache to work offline from."""
+    try:
+        user = _sign_in(api, request)
+    except NotAuthenticated as exc:
+        raise SignInFailed(
+            "credentials" if request.password is not None else "expired", exc.message
+        ) from None
+    except KeyringUnavailable as exc:
+        raise SignInFailed("keyring", exc.message) from None
+    except _UNREACHABLE as exc:
+        if not cache_path(paths).exists():
+            raise SignInFailed("unreachable", exc.message) from None
+        log.info("server unreachable (%s): starting offline from the cache", type(exc).__name__)
+        return None, exc.message
+    except ApiError as exc:
+        raise SignInFailed("server", exc.message) from None
+    return user, api.keyring_error.message if api.keyring_error is not None else None
+
+
+def _session(
+    paths: Paths,
+    request: SignInRequest,
+    opened: OpenedCache,
+    api: ApiClient,
+    user: UserInfo | None,
+    notice: str | None,
+) -> Session:
     password = request.password if user is None else None
     # the session keeps the request without the password: only `_password` may hold it, until used
     kept = replace(request, password=None)
-    return Session(paths, kept, cache, api, user, notice, report, integrity=integrity, _password=password)
+    return Session(
+        paths,
+        kept,
+        opened.cache,
+        api,
+        user,
+        notice,
+        opened.report,
+        integrity=opened.integrity,
+        _password=password,
+    )
+
+
+def _sign_in(api: ApiClient, request: SignInRequest) -> UserInfo:
+    if request.password is None:
+        return api.resume(request.username)
+    return api.login(
+        request.username, request.password, device_name=DEVICE_NAME, keep_signed_in=request.keep_signed_in
+    )

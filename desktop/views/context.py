@@ -52,9 +52,14 @@ class ChangeHub(QObject):
         self.changed.emit(changed)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ViewContext:
-    """The services a view may use; built once per session by the composition root."""
+    """The services a view may use; built once per session by the composition root.
+
+    `user` and `api` are filled in when the session has signed in, which may be after the window
+    was built from the cache (a kept sign-in shows the window first: `desktop/app.py`); views read
+    them when they act, never keep them, and the window adds the parts that depend on the user's
+    roles once the user is known (`MainWindow.attach_user_parts`). Nothing else changes."""
 
     cache: "Cache"  # cache.read() -> read-only connection for bounded GUI-thread reads
     tasks: "TaskRunner"

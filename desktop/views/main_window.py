@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
 
     #: a customer's tab was opened or brought to the front (its id)
     customerShown = Signal(str)  # noqa: N815 - Qt's naming
+    #: the window has painted for the first time (the composition root starts the sign-in then)
+    firstPainted = Signal()  # noqa: N815 - Qt's naming
 
     def __init__(
         self,
@@ -197,14 +199,30 @@ class MainWindow(QMainWindow):
             self._build_conflicts_dock()
         self._build_tool_bar()
         self.agent_desk: AgentDesk | None = None
-        if ctx is not None:
-            from desktop.views.agent.attach import attach_agent
-
-            self.agent_desk = attach_agent(self, ctx)
-            from desktop.views.supervisor.attach import attach_supervisor
-
-            attach_supervisor(self, ctx)
+        self._user_parts = False
+        self._restored = False
+        self._painted = False
+        self.attach_user_parts()
         self._connect_actions()
+
+    def attach_user_parts(self) -> bool:
+        """Add what the signed-in user's roles call for — the agent desk, the broadcast banner, the
+        supervisor's dock — once `ctx.user` is known (at construction, or later when a window shown
+        from the cache has signed in). Once only; True when they are (or already were) added."""
+        ctx = self.ctx
+        if self._user_parts:
+            return True
+        if ctx is None or ctx.user is None:
+            return False
+        from desktop.views.agent.attach import attach_agent
+        from desktop.views.supervisor.attach import attach_supervisor
+
+        self._user_parts = True
+        self.agent_desk = attach_agent(self, ctx)
+        parts = attach_supervisor(self, ctx)
+        if parts.dock is not None and self._restored:
+            self.restoreDockWidget(parts.dock)  # the window's saved state was restored without it
+        return True
 
     # -- building ------------------------------------------------------------------------------
 
@@ -419,6 +437,7 @@ class MainWindow(QMainWindow):
 
     def restore_ui(self) -> None:
         """Geometry, tool bar and splitter state, and the open tabs of the last session."""
+        self._restored = True
         settings = self.settings
         if settings is None:
             return
@@ -444,6 +463,12 @@ class MainWindow(QMainWindow):
         if self.tabs is not None:
             self.tabs.save_state(settings)
         settings.sync()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.firstPainted.emit()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         self.save_ui()

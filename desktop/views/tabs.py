@@ -42,7 +42,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services import customer_scopes
-from desktop.services.api_errors import NotFound, TransportError
 from desktop.services.store import Changed, Writer, customer
 from desktop.views.context import ViewContext
 from desktop.views.i18n import tr
@@ -339,6 +338,8 @@ class CustomerTabs(QTabWidget):
         ctx.tasks.write(record, done=recorded, failed=self._grant_failed)
 
     def _grant_failed(self, error: BaseException) -> None:
+        from desktop.services.api_errors import NotFound, TransportError  # loaded by then (the request)
+
         if isinstance(error, TransportError):
             text = tr("Offline: this customer's full history is shown once the server can be reached.")
         elif isinstance(error, NotFound):

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desktop.app import UI_SETTINGS, Shell, ShellOptions
+from desktop.services.api import REFRESH
+from desktop.services.credentials import Credentials
 from desktop.services.session import SignInRequest, open_session
 from desktop.services.settings import Paths, resolve_paths
 from desktop.services.store import apply_local_edit
@@ -38,6 +40,7 @@ from desktop.views.main_window import MainWindow
 from desktop.views.shortcuts import SHORTCUTS
 from desktop.views.theme import DARK, LIGHT, stylesheet
 from tests.gui.conftest import GuiServer, wait_for
+from tests.support.fault_proxy import ToxicConfig
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("keyring_file")]
 
@@ -92,7 +95,10 @@ def close(shell: Shell) -> None:
 
 
 def signed_in_window(qtbot: QtBot, shell: Shell) -> MainWindow:
-    wait_for(qtbot, lambda: shell.window is not None and shell.window.isVisible())
+    """The window once the session is open (a kept sign-in shows the window first, then signs in)."""
+    wait_for(
+        qtbot, lambda: shell.window is not None and shell.window.isVisible() and shell.session is not None
+    )
     assert shell.window is not None
     return shell.window
 
@@ -166,6 +172,41 @@ def test_server_down_starts_offline_from_the_cache_and_says_so(
     gui_server.start()  # the password held in memory signs in, the engine takes over
     wait_for(qtbot, lambda: window.status.connection_label.text() == "Online")
     assert shell.session.online
+    # signed in at last: the agent's parts of the window come now (an offline start had none)
+    wait_for(qtbot, lambda: window.agent_desk is not None)
+    assert window.ctx is not None and window.ctx.user is not None
+    assert window.ctx.user.username == "agent"
+
+
+def test_a_kept_sign_in_shows_the_window_from_the_cache_before_it_signs_in(
+    qtbot: QtBot, make_shell: ShellFactory, gui_server: GuiServer
+) -> None:
+    first = make_shell()  # "keep me signed in": the refresh token goes to the keyring
+    signed_in_window(qtbot, first)
+    first_sync_done(qtbot, first)
+    close(first)
+    # the next start's sign-in (the kept token's refresh) reaches no server until released
+    gui_server.proxy.configure(ToxicConfig(probability=1.0, toxics=("hang",), trigger=REFRESH.encode()))
+
+    shell = make_shell(password=None)
+    wait_for(qtbot, lambda: shell.window is not None and shell.window.isVisible())
+    assert gui_server.proxy.wait_count("hangs_done", 1, timeout_s=60)
+    window = shell.window
+    assert window is not None and window.ctx is not None
+    # the sign-in is on its way; the window already works from the cache
+    assert shell.session is None and window.ctx.user is None and window.ctx.api is None
+    assert window.agent_desk is None
+    assert window.search is not None and window.search.isEnabled()
+    window.open_customer(gui_server.seed.customer_ids[1])
+    assert window.tabs is not None and window.tabs.tabText(0) == "Grace Hopper"
+
+    gui_server.proxy.configure(ToxicConfig())
+    gui_server.proxy.close_all()  # the held request fails; the sign-in is tried again
+    wait_for(qtbot, lambda: window.status.connection_label.text() == "Online")
+    wait_for(qtbot, lambda: window.agent_desk is not None)
+    assert shell.session is not None and shell.session.online
+    assert window.ctx.user is not None and window.ctx.user.username == "agent"
+    assert window.ctx.api is shell.session.api
 
 
 def test_restart_keeps_tabs_geometry_and_splitter(
@@ -418,3 +459,33 @@ def test_demo_server_seeds_serves_and_cleans_up(tmp_path: Path) -> None:
     assert not database.parent.exists()
     assert any("demo users" in line for line in lines)
     assert "Liaison central CRM API on" in (tmp_path / "demo.log").read_text()
+
+
+def test_a_refused_kept_sign_in_asks_over_the_window_and_closing_the_dialog_closes_it(
+    qtbot: QtBot, make_shell: ShellFactory, gui_server: GuiServer
+) -> None:
+    first = make_shell()
+    signed_in_window(qtbot, first)
+    first_sync_done(qtbot, first)
+    close(first)
+    Credentials(gui_server.url).save("agent", "a-token-the-server-never-issued")
+
+    shell = make_shell(password=None)
+    wait_for(qtbot, lambda: shell.dialog is not None and shell.dialog.isVisible())
+    dialog, window = shell.dialog, shell.window
+    assert dialog is not None and window is not None
+    assert dialog.parent() is window and window.isVisible()  # the cache stays on screen behind it
+    assert shell.session is None
+    qtbot.keyClicks(dialog.password, "demo")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    wait_for(qtbot, lambda: shell.session is not None and window.agent_desk is not None)
+    assert shell.session is not None and shell.session.online
+    assert shell.opened is not None and shell.session.cache is shell.opened.cache  # opened once
+    close(shell)
+
+    Credentials(gui_server.url).save("agent", "a-token-the-server-never-issued")
+    again = make_shell(password=None)
+    wait_for(qtbot, lambda: again.dialog is not None and again.dialog.isVisible())
+    assert again.dialog is not None and again.window is not None
+    again.dialog.reject()
+    assert not again.window.isVisible()

@@ -119,7 +119,9 @@ def _close(shell: Shell) -> None:
 
 
 def _window(qtbot: QtBot, shell: Shell) -> MainWindow:
-    wait_for(qtbot, lambda: shell.window is not None and shell.window.isVisible())
+    wait_for(
+        qtbot, lambda: shell.window is not None and shell.window.isVisible() and shell.session is not None
+    )
     assert shell.window is not None
     return shell.window
 

@@ -1,8 +1,10 @@
 """The start-up probe of `bench/cold_start.py` and the checkpoint after a sync cycle, in the shell.
 
 - `LIAISON_EXIT_WHEN_READY=1`: a real `python -m desktop` process with a kept sign-in and an
-  encrypted cache, its server down, prints `liaison-ready <time>` once its window is usable, quits
-  through the normal shutdown (exit 0) and leaves no WAL behind;
+  encrypted cache, its server down, prints `liaison-ready <time>` once its window has painted with
+  the cache open — before the sign-in, which a kept sign-in runs after that first paint, so neither
+  the HTTP client nor pydantic nor the sync engine was imported — quits through the normal
+  shutdown (exit 0) and leaves no WAL behind;
 - when a sync cycle ends (a busy state followed by a quiet one), the shell checkpoints the cache on
   the write lane: rows committed while a reader held the WAL back reach the database file then,
   not at exit.
@@ -46,6 +48,8 @@ def test_ready_probe_prints_when_the_window_is_usable_then_exits_cleanly(
     result = subprocess.run(
         [
             sys.executable,
+            "-X",
+            "importtime",  # every module imported, on stderr
             "-m",
             "desktop",
             "--profile",
@@ -68,7 +72,12 @@ def test_ready_probe_prints_when_the_window_is_usable_then_exits_cleanly(
     assert len(ready) == 1
     assert started <= float(ready[0][1]) <= time.time()
     log = (paths.log_dir / "desktop.log").read_text()
-    assert "starting offline from the cache" in log
+    assert "window shown from the cache; signing in as agent once it has painted" in log
+    # the window painted, and the probe quit, before the sign-in: nothing of the network side was
+    # imported on the way (desktop/preload.py)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.decode().splitlines()}
+    assert {"sqlalchemy", "desktop.services.store", "PySide6.QtWidgets"} <= imported
+    assert not {"httpx", "pydantic", "desktop.services.api", "desktop.services.sync"} & imported
     assert not cache_path(paths).with_name("cache.db-wal").exists()
 
 

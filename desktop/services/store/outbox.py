@@ -1,14 +1,19 @@
-"""Outbox rows (SYNC.md §2): reading a record's entries, inserting, squashing into a pending one."""
+"""Outbox rows (SYNC.md §2): reading a record's entries, inserting, squashing into a pending one.
+
+`wire.sync` (pydantic models) is imported only when a push builds its mutations: the window opens
+the cache before it signs in, and pydantic is not on that path (desktop/preload.py)."""
 
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from sqlalchemy import Connection, insert, select, update
 
 from desktop.services.store.driver import run, scalar
 from desktop.services.store.jsontext import dumps, loads_object
 from desktop.services.store.schema import outbox
-from wire.sync import Mutation, MutationOp
+
+if TYPE_CHECKING:
+    from wire.sync import Mutation, MutationOp
 
 Op = Literal["create", "update", "delete", "append", "command"]
 State = Literal["pending", "inflight", "acked"]
@@ -36,14 +41,16 @@ class OutboxEntry:
         change squashed into it would be answered from the server's dedupe table and lost)."""
         return self.attempts > 0 or self.state != "pending"
 
-    def mutation(self) -> Mutation:
+    def mutation(self) -> "Mutation":
         """The entry as the push request carries it."""
+        from wire.sync import Mutation
+
         return Mutation(
             mutation_id=self.mutation_id,
             client_seq=self.client_seq,
             entity=self.entity,
             entity_id=self.entity_id,
-            op=cast(MutationOp, self.op),
+            op=cast("MutationOp", self.op),
             base_version=self.base_version,
             base_values=self.base_values,
             new_values=self.new_values,

@@ -11,7 +11,7 @@ Focus stays in the line edit: Up/Down/PageUp/PageDown move in the results, Enter
 one (or the first), Escape closes the list. The list is a frameless child window under the box.
 """
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import (
     QEvent,
@@ -44,7 +44,9 @@ from desktop.services.store import search
 from desktop.views.context import ViewContext
 from desktop.views.i18n import tr
 from desktop.views.search.results_model import CUSTOMER_ID_ROLE, DETAIL_ROLE, KIND_ROLE, Result, ResultsModel
-from wire.lookups import SearchResponse
+
+if TYPE_CHECKING:  # pydantic is imported with the sign-in, after the window has painted
+    from wire.lookups import SearchResponse
 
 CACHE_LIMIT: Final = 20
 SERVER_LIMIT: Final = 20
@@ -183,7 +185,7 @@ class SearchBox(QWidget):
             key="search/server",
         )
 
-    def _server_answered(self, query: str, answer: SearchResponse) -> None:
+    def _server_answered(self, query: str, answer: "SearchResponse") -> None:
         if query != self.model.query:
             return
         local = {r.customer_id for r in self.model.results}

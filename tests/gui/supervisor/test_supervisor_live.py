@@ -64,7 +64,7 @@ def shell_for(qapp: QApplication, tmp_path: Path, gui_server: GuiServer) -> Iter
 
 def _window(qtbot: QtBot, shell: Shell) -> MainWindow:
     wait_for(
-        qtbot, lambda: shell.window is not None and shell.window.isVisible() and shell.window.ctx is not None
+        qtbot, lambda: shell.window is not None and shell.window.isVisible() and shell.session is not None
     )
     assert shell.window is not None
     return shell.window
