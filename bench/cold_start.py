@@ -5,8 +5,10 @@
 The app runs as an agent starts it each morning: `python -m desktop --profile P --server URL
 --username bench`, a kept sign-in in the keyring (`tests.support.file_keyring`, the only fake),
 the profile's SQLCipher cache (an encrypted copy of `bench/desktop_cache.py`'s cache, made once),
-offscreen. The server URL is a closed loopback port, so the session starts offline from the cache
-(the sign-in fails at once with "connection refused"; the sync thread keeps trying).
+offscreen. With a kept sign-in the app shows its window from the cache and signs in only once the
+window has painted (desktop/app.py), so the server is not part of the measured start; its URL is a
+closed loopback port all the same (the sign-in, had it started, would fail at once and leave the
+session offline).
 `LIAISON_EXIT_WHEN_READY=1` makes the app print `liaison-ready <time.time()>` once its main window
 is shown with the cache open and the search box usable, then quit through the normal shutdown.
 
@@ -262,7 +264,7 @@ def main() -> None:
                 "-c",
                 _QT_WINDOW.format(imports="import sqlalchemy, sqlalchemy.orm, httpx"),
             ],
-            "liaison (offline start from the cache)": app,
+            "liaison (window from the cache)": app,
         }
         for command in commands.values():  # compiles the modules into the pycache prefix
             probe(command, env, quits_itself=command is app)
@@ -283,7 +285,7 @@ def main() -> None:
         f"  in-process: open_cache (critical tables checked) {open_ms:.0f} ms; "
         f"the background whole-file check {check_ms:.0f} ms"
     )
-    runs = results["liaison (offline start from the cache)"]
+    runs = results["liaison (window from the cache)"]
     start95 = statistics.quantiles([r.start_ms for r in runs], n=100, method="inclusive")[94]
     exit_max = max(r.exit_ms for r in runs)
     rss_max = max(r.rss_mb for r in runs)

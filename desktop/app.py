@@ -166,13 +166,17 @@ class Shell:
     # -- sign-in ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """The demo signs in first; a kept sign-in shows the window from the cache, then signs in;
-        without either, the dialog."""
+        """The demo signs in first; a kept sign-in shows the window from the profile's cache, then
+        signs in (with no cache yet, it signs in first); without either, the dialog."""
+        from desktop.services.profile_cache import cache_path
         from desktop.services.sign_in import SignInRequest
 
         options = self.options
         if options.auto_sign_in is not None:
             self._run_sign_in(options.auto_sign_in)
+        elif options.username and not cache_path(self.paths).exists():
+            # nothing to show yet: sign in first (an unreachable server is then said so, no empty window)
+            self._run_sign_in(SignInRequest(options.server_url, options.username, None))
         elif options.username:
             request = SignInRequest(options.server_url, options.username, None)
             self.sign_in_tasks.network(

@@ -31,6 +31,7 @@ from pytestqt.qtbot import QtBot
 from desktop.app import UI_SETTINGS, Shell, ShellOptions
 from desktop.services.api import REFRESH
 from desktop.services.credentials import Credentials
+from desktop.services.profile_cache import cache_path
 from desktop.services.session import SignInRequest, open_session
 from desktop.services.settings import Paths, resolve_paths
 from desktop.services.store import apply_local_edit
@@ -489,3 +490,15 @@ def test_a_refused_kept_sign_in_asks_over_the_window_and_closing_the_dialog_clos
     assert again.dialog is not None and again.window is not None
     again.dialog.reject()
     assert not again.window.isVisible()
+
+
+def test_a_kept_sign_in_without_a_cache_signs_in_first(
+    qtbot: QtBot, make_shell: ShellFactory, gui_server: GuiServer, paths: Paths
+) -> None:
+    Credentials(gui_server.url).save("agent", "a-kept-refresh-token")
+    gui_server.stop()
+
+    shell = make_shell(password=None)  # nothing to show from: no empty window, the reason instead
+    wait_for(qtbot, lambda: shell.dialog is not None and shell.dialog.isVisible())
+    assert shell.window is None
+    assert not cache_path(paths).exists()
