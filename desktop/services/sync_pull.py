@@ -70,9 +70,11 @@ def page_checksum(result: PullResult) -> str:
     """The page checksum the server computes (docs/protocol.md §6), over the page as received."""
     digest = hashlib.sha256()
     for scope in sorted(result.page.scopes):
-        for change in result.page.scopes[scope].changes:
-            line = f"{scope}\t{change.seq}\t{change.entity}\t{change.id}\t{change.op}\t{change.version}\n"
-            digest.update(line.encode())
+        lines = [
+            f"{scope}\t{c.seq}\t{c.entity}\t{c.id}\t{c.op}\t{c.version}\n"
+            for c in result.page.scopes[scope].changes
+        ]
+        digest.update("".join(lines).encode())  # one update per scope: the same digest
     return "sha256:" + digest.hexdigest()
 
 

@@ -118,13 +118,14 @@ def _split(
 ) -> tuple[dict[str, list[ValidatedChange]], list[ValidatedChange]]:
     """(upserts to apply in bulk by entity, the rest in page order); changes of other entities go."""
     mirrored = [c for c in changes if c.entity in MIRRORS]
-    counts = Counter((c.entity, c.id) for c in mirrored)
+    keys = [(c.entity, c.id) for c in mirrored]
+    # a snapshot page sends each row once: counting is only needed when some row repeats
+    repeated = Counter(keys) if len(set(keys)) < len(keys) else Counter[tuple[str, str]]()
     queued = _outbox_keys(conn)
     bulk: dict[str, list[ValidatedChange]] = {}
     single: list[ValidatedChange] = []
-    for change in mirrored:
-        key = (change.entity, change.id)
-        if change.op == "upsert" and change.record is not None and counts[key] == 1 and key not in queued:
+    for change, key in zip(mirrored, keys, strict=True):
+        if change.op == "upsert" and change.record is not None and repeated[key] <= 1 and key not in queued:
             bulk.setdefault(change.entity, []).append(change)
         else:
             single.append(change)
@@ -139,12 +140,12 @@ def _upsert_bulk(
     resent = scopes.stale_members(conn, entity, ids, scope)
     scopes.hold_many(conn, entity, ids, scope)
     local = local_versions(conn, entity, ids)
-    newer: list[NewRow] = []
-    for change in changes:
-        assert change.record is not None
-        known = local.get(change.id)
-        if known is None or known[0] < change.version or change.id in resent:
-            newer.append(NewRow(change.id, change.version, change.record, change.extra))
+    newer = [
+        NewRow(c.id, c.version, c.record, c.extra)
+        for c in changes
+        if c.record is not None
+        and ((known := local.get(c.id)) is None or known[0] < c.version or c.id in resent)
+    ]
     write_rows(conn, entity, newer, {i: v[1] for i, v in local.items()}, touched)
     delete_shadows(conn, entity, [row.row_id for row in newer])
 

@@ -4,20 +4,20 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, and_, delete, select, update
 
-from desktop.services.store.driver import run, run_many
+from desktop.services.store.driver import json_rows, run
 from desktop.services.store.outbox import has_entries
-from desktop.services.store.rows import Touched, chunked, delete_row, delete_shadow, marks
+from desktop.services.store.rows import Touched, delete_row, delete_shadow
 from desktop.services.store.schema import MIRRORS, row_scope
 
 _HOLD = (
-    "INSERT INTO row_scope (entity, id, scope, stale) VALUES (?, ?, ?, 0) "
+    "INSERT INTO row_scope (entity, id, scope, stale) SELECT ?, value, ?, 0 FROM json_each(?) WHERE true "
     "ON CONFLICT(entity, id, scope) DO UPDATE SET stale = 0"
 )
 
 
 def hold_many(conn: Connection, entity: str, row_ids: Iterable[str], scope: str) -> None:
-    """Record that `scope` holds these rows (and that they are no longer stale there)."""
-    run_many(conn, _HOLD, [(entity, row_id, scope) for row_id in row_ids])
+    """Record that `scope` holds these rows (and that they are no longer stale there): one statement."""
+    run(conn, _HOLD, (entity, scope, json_rows(row_ids)))
 
 
 def hold(conn: Connection, entity: str, row_id: str, scope: str) -> None:
@@ -27,14 +27,11 @@ def hold(conn: Connection, entity: str, row_id: str, scope: str) -> None:
 def stale_members(conn: Connection, entity: str, row_ids: list[str], scope: str) -> set[str]:
     """Those of `row_ids` whose membership of `scope` is stale: the scope is re-priming and the
     server is sending them again (their local copy may be from an older epoch, or wrong)."""
-    found: set[str] = set()
-    for chunk in chunked(row_ids):
-        sql = (
-            "SELECT id FROM row_scope WHERE entity = ? AND scope = ? AND stale = 1 "
-            f"AND id IN ({marks(len(chunk))})"
-        )
-        found.update(str(r[0]) for r in run(conn, sql, (entity, scope, *chunk)))
-    return found
+    sql = (
+        "SELECT id FROM row_scope WHERE entity = ? AND scope = ? AND stale = 1 "
+        "AND id IN (SELECT value FROM json_each(?))"
+    )
+    return {str(r[0]) for r in run(conn, sql, (entity, scope, json_rows(row_ids)))}
 
 
 def release(conn: Connection, entity: str, row_id: str, scope: str | None = None) -> None:

@@ -2,20 +2,29 @@
 
 One document per customer in two FTS5 tables sharing a rowid (`search_key.doc`):
 - `search_words`: folded words of the names and organisation, emails (whole words and local part),
-  handles, the account number (also without its punctuation), external keys, case numbers and the
-  phone digit forms: a query's words are prefix-matched, all of them (AND). Its prefix index
-  (`schema.WORD_PREFIXES`, 1-8 characters) answers a typed prefix from one doclist, read lazily;
-  without it `"a"*` merged the doclists of every term starting with `a` (p95 0.5 s on 1M customers);
-- `search_digits` (trigram tokenizer): phone digits (E.164, national, national with trunk 0) and the
-  digits of account numbers, external keys and case numbers: a phone-like query of three digits or
-  more is matched as a substring (over 15 digits: by its first 15, then checked whole). A trigram
-  index cannot match fewer than 3 characters, so 1-2 typed digits are a prefix of a digit word
-  instead (`"20"*`: a phone's E.164, national or trunk form, an account or key number starting
-  with them), from the prefix index.
+  handles, the account number (also without its punctuation), external keys, case numbers, and
+  the first two digits of each phone form: a query's words are prefix-matched, all of them (AND).
+  Its prefix index (`schema.WORD_PREFIXES`, 1-8 characters) answers a typed prefix from one
+  doclist, read lazily; without it `"a"*` merged the doclists of every term starting with `a` (p95
+  0.5 s on 1M customers);
+- `search_digits` (trigram tokenizer): phone digits (E.164, and national with a trunk 0; the
+  national digits end the E.164 ones) and the digits of account numbers, external keys and case
+  numbers: a phone-like query of three digits or more is matched as a substring (over 15 digits:
+  by its first 15, then checked whole). A trigram index cannot match fewer than 3 characters, so
+  1-2 typed digits are a prefix of a digit word instead (`"20"*`: a phone's E.164, national or trunk
+  form, an account or key number starting with them), from the prefix index.
+
+Phones are not whole words (`text.phone_index_forms`): every 10-15 digit form was 9 entries of the
+prefix index, nearly all unique terms, and half of the cost of building `search_words` while
+priming. A number of 3+ digits typed among other words (`smith 7700`) is still found in a phone,
+as a substring of the digits of what the other words find (`_word_docs`, bounded). Documents built
+before (with whole phone forms as words) answer every query the same, so they are not rebuilt: a
+customer's document takes the new form the next time it changes.
 
 Every query shape is bounded: at most 8 words (fewer when one implies another), each one lazily
 read doclist of the prefix index (or a merge of the few terms longer than 8 characters that start
-with it), at most a 15-digit trigram phrase, LIMIT `limit` (at most 200).
+with it), at most a 15-digit trigram phrase, LIMIT `limit` (at most 200), and at most
+`MAX_CANDIDATES` documents checked in Python.
 
 Snapshot pages do not rebuild documents: a customer's document depends on its contact points,
 external refs and cases, which a snapshot sends pages later (entity by entity), so rebuilding on
@@ -37,10 +46,10 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, select, text
 
-from desktop.services.store.driver import run, run_many
+from desktop.services.store.driver import json_rows, run, run_many
 from desktop.services.store.rows import chunked, marks
 from desktop.services.store.schema import MIRRORS, search_key
-from desktop.services.store.text import MAX_QUERY, digits, is_phone_like, phone_forms, words
+from desktop.services.store.text import MAX_QUERY, digits, is_phone_like, phone_index_forms, words
 
 MAX_QUERY_WORDS: Final = 8
 MIN_SUBSTRING_DIGITS: Final = 3
@@ -83,9 +92,9 @@ def _document(sources: _Sources) -> tuple[str, str]:
         if not value:
             continue
         if kind == "phone":
-            forms = sorted(phone_forms(value))
-            word_set += forms
-            digit_set += forms
+            heads, numbers = phone_index_forms(value)
+            word_set += heads
+            digit_set += numbers
         else:
             word_set += words(value)
             word_set.append("".join(words(value.partition("@")[0])))
@@ -141,10 +150,13 @@ def _sources(conn: Connection, ids: Sequence[str]) -> dict[str, _Sources]:
     return found
 
 
-def _write_fts(conn: Connection, table: str, column: str, wanted: dict[int, str], dropped: list[int]) -> None:
+def _write_fts(
+    conn: Connection, table: str, column: str, wanted: dict[int, str], dropped: list[int], fresh: set[int]
+) -> None:
     """Make the FTS table hold `wanted` (doc → text) and not `dropped`; a document whose text is
-    already right is left alone (an FTS rewrite re-tokenizes the old text and the new)."""
-    docs = [*wanted, *dropped]
+    already right is left alone (an FTS rewrite re-tokenizes the old text and the new). `fresh`:
+    docs numbered in this transaction, which hold nothing yet (not looked up)."""
+    docs = [*(d for d in wanted if d not in fresh), *dropped]
     current: dict[int, str] = {}
     for part in chunked(docs):
         sql = f"SELECT rowid, {column} FROM {table} WHERE rowid IN ({marks(len(part))})"
@@ -152,11 +164,29 @@ def _write_fts(conn: Connection, table: str, column: str, wanted: dict[int, str]
     stale = [(d,) for d in dropped if d in current]
     stale += [(d,) for d, t in wanted.items() if d in current and current[d] != t]
     run_many(conn, f"DELETE FROM {table} WHERE rowid = ?", stale)
-    run_many(
+    run(
         conn,
-        f"INSERT INTO {table} (rowid, {column}) VALUES (?, ?)",
-        [(d, t) for d, t in wanted.items() if current.get(d) != t],
+        f"INSERT INTO {table} (rowid, {column}) SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+        (json_rows((d, t) for d, t in wanted.items() if current.get(d) != t),),
     )
+
+
+def _number(conn: Connection, new: list[str]) -> dict[str, int]:
+    """Give customers without a document the next doc numbers, in id order, as `AUTOINCREMENT`
+    would one by one (past the largest ever given: `sqlite_sequence` follows the largest inserted),
+    without reading them back."""
+    last = run(
+        conn,
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'search_key'), 0), "
+        "coalesce((SELECT max(doc) FROM search_key), 0))",
+    ).fetchone()[0]
+    numbered = {customer_id: int(last) + 1 + i for i, customer_id in enumerate(new)}
+    run(
+        conn,
+        "INSERT INTO search_key (doc, customer_id) SELECT value ->> 0, value ->> 1 FROM json_each(?)",
+        (json_rows((d, c) for c, d in numbered.items()),),
+    )
+    return numbered
 
 
 def _reindex_chunk(conn: Connection, ids: Sequence[str]) -> None:
@@ -167,19 +197,12 @@ def _reindex_chunk(conn: Connection, ids: Sequence[str]) -> None:
     sources = _sources(conn, ids)
     dropped = [docs[i] for i in ids if i in docs and i not in sources]
     run_many(conn, "DELETE FROM search_key WHERE doc = ?", [(d,) for d in dropped])
-    new = [i for i in ids if i in sources and i not in docs]
-    if new:
-        # in id order, as one by one: the same doc numbers
-        run_many(conn, "INSERT INTO search_key (customer_id) VALUES (?)", [(i,) for i in new])
-        docs.update(
-            (str(c), int(d))
-            for c, d in _rows(
-                conn, "SELECT customer_id, doc FROM search_key WHERE customer_id IN ({marks})", new
-            )
-        )
+    fresh = _number(conn, [i for i in ids if i in sources and i not in docs])
+    docs.update(fresh)
     documents = {docs[i]: _document(sources[i]) for i in ids if i in sources}
-    _write_fts(conn, "search_words", "terms", {d: w for d, (w, _) in documents.items()}, dropped)
-    _write_fts(conn, "search_digits", "digits", {d: g for d, (_, g) in documents.items()}, dropped)
+    numbers = set(fresh.values())
+    _write_fts(conn, "search_words", "terms", {d: w for d, (w, _) in documents.items()}, dropped, numbers)
+    _write_fts(conn, "search_digits", "digits", {d: g for d, (_, g) in documents.items()}, dropped, numbers)
 
 
 def reindex(conn: Connection, customer_ids: set[str]) -> None:
@@ -194,8 +217,10 @@ def reindex(conn: Connection, customer_ids: set[str]) -> None:
 def mark_dirty(conn: Connection, customer_ids: set[str]) -> None:
     """Note customers whose documents must be rebuilt (`reindex_dirty`), in the caller's transaction."""
     if customer_ids:
-        run_many(
-            conn, "INSERT OR IGNORE INTO search_dirty (customer_id) VALUES (?)", [(c,) for c in customer_ids]
+        run(
+            conn,
+            "INSERT OR IGNORE INTO search_dirty (customer_id) SELECT value FROM json_each(?)",
+            (json_rows(sorted(customer_ids)),),
         )
 
 
@@ -205,7 +230,11 @@ def reindex_dirty(conn: Connection, limit: int) -> int:
     if not ids:
         return 0
     reindex(conn, set(ids))
-    run_many(conn, "DELETE FROM search_dirty WHERE customer_id = ?", [(i,) for i in ids])
+    run(
+        conn,
+        "DELETE FROM search_dirty WHERE customer_id IN (SELECT value FROM json_each(?))",
+        (json_rows(ids),),
+    )
     return len(ids)
 
 
@@ -233,6 +262,28 @@ def _digit_docs(conn: Connection, number: str, limit: int) -> list[int]:
     return [int(doc) for doc, held in rows if number in str(held)][:limit]
 
 
+def _word_docs(conn: Connection, terms: list[str], limit: int) -> list[int]:
+    """Documents with a word starting with each of `terms`, at most `limit`.
+
+    A phone is a word only by its first digits (`text.phone_index_forms`), so a longer number
+    among other words (`smith 7700`) is also looked for as a substring of the digits of the first
+    `MAX_CANDIDATES` documents the other words find, when the words alone found fewer than `limit`."""
+    docs = _match_docs(conn, "search_words", " AND ".join(f'"{t}"*' for t in terms), limit)
+    numbers = [t for t in terms if t.isdigit() and len(t) >= MIN_SUBSTRING_DIGITS]
+    others = [t for t in terms if t not in numbers]
+    if len(docs) >= limit or not numbers or not others:
+        return docs
+    rows = conn.execute(
+        text(
+            "SELECT w.rowid, d.digits FROM search_words AS w JOIN search_digits AS d ON d.rowid = w.rowid "
+            "WHERE search_words MATCH :m LIMIT :limit"
+        ),
+        {"m": " AND ".join(f'"{t}"*' for t in others), "limit": MAX_CANDIDATES},
+    )
+    found = [int(doc) for doc, held in rows if all(n in str(held) for n in numbers)]
+    return list(dict.fromkeys(docs + found))[:limit]
+
+
 def _needed(terms: list[str]) -> list[str]:
     """The query's words without those another one implies, in order: a document with a word
     starting `ada` has one starting `a`, so `"a"* AND "ada"*` finds what `"ada"*` finds, and every
@@ -257,7 +308,7 @@ def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
             terms = [number]
         if not terms:
             return []
-        docs = _match_docs(conn, "search_words", " AND ".join(f'"{t}"*' for t in terms), limit)
+        docs = _word_docs(conn, terms, limit)
     if not docs:
         return []
     c = _customer
