@@ -21,7 +21,7 @@ from desktop.services.queue_watch_state import KeyedUpdate
 from desktop.views.agent_state_text import reason_label, state_label
 from desktop.views.i18n import tr
 from desktop.views.supervisor.formats import duration
-from desktop.views.supervisor.keyed_rows import apply_update, replace_all
+from desktop.views.supervisor.keyed_rows import Visible, apply_update, replace_all
 
 #: the agent id of a row
 AGENT_ID_ROLE: Final = Qt.ItemDataRole.UserRole + 1
@@ -60,6 +60,9 @@ class AgentBoardModel(QAbstractTableModel):
             tr("Queue"),
         )
         self.last_announced = 0
+        #: the rows the panel's view shows (set by the panel): changes elsewhere are announced in a
+        #: few coarse ranges (`keyed_rows.apply_update`); None: every changed cell on its own
+        self.visible_rows: Visible | None = None
 
     def apply(self, update: KeyedUpdate[AgentRow], *, full: bool = False) -> None:
         """Show what `update` changes; `full`: replace everything (catching up after a missed one)."""
@@ -67,7 +70,7 @@ class AgentBoardModel(QAbstractTableModel):
         if full:
             replace_all(self, self.rows, update)
         else:
-            self.last_announced = apply_update(self, self.rows, update)
+            self.last_announced = apply_update(self, self.rows, update, self.visible_rows)
         if full or update.removed or update.added:
             self._index = {row.agent_id: n for n, row in enumerate(self.rows)}
 
@@ -81,7 +84,8 @@ class AgentBoardModel(QAbstractTableModel):
 
     def refresh_times(self, first: int, last: int) -> None:
         """Time moved on: repaint the time in state of rows `first`..`last` (the visible ones), one
-        cell at a time (measured cheaper to repaint than one range over the column)."""
+        cell at a time: Qt repaints a range's rectangle a pixel larger, so a range down the
+        column repaints the next column's cells too (measured: 48 cells painted instead of 31)."""
         first, last = max(0, first), min(last, len(self.rows) - 1)
         emit, make = self.dataChanged.emit, self.createIndex
         for row in range(first, last + 1):

@@ -3,10 +3,9 @@
 A breach (`queue_watch_alerts.AlertEvent`, already de-flapped by hysteresis) becomes one tray
 notification (`QSystemTrayIcon.showMessage`) where the desktop has a system tray; where it has none
 (the offscreen platform of the tests, some Linux desktops) the in-app log is the notification. Every
-breach and recovery is also a line in the log (newest last, scrolled into view), so a missed
-notification can be read again. The log is a read-only plain-text view that keeps its last `KEEP`
-lines: appending a line costs a fraction of a millisecond, where a list widget re-laid out all its
-items on every insert (about 10 ms of the GUI thread per snapshot with alerts, bench/queue_panel.py).
+breach and recovery is also a line in the log (`alert_log`: newest first, the last `KEEP` lines,
+selectable and copyable), so a missed notification can be read again. A snapshot's alerts go into
+the log as one insert, so the log repaints once per snapshot whatever the number of alerts.
 `shown` counts the notifications raised (tests).
 """
 
@@ -14,14 +13,12 @@ from datetime import datetime
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QPlainTextEdit, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from desktop.services.queue_watch_alerts import AlertEvent, Metric
 from desktop.views.i18n import tr
+from desktop.views.supervisor.alert_log import KEEP, AlertLogModel, AlertLogView
 from desktop.views.supervisor.formats import duration, fraction
-
-#: at most this many lines in the log (the oldest fall off)
-KEEP = 200
 
 
 def metric_label(metric: Metric) -> str:
@@ -64,13 +61,10 @@ class AlertNotifier(QObject):
 
     def __init__(self, parent: QWidget, icon: QIcon, tray: QSystemTrayIcon | None = None) -> None:
         super().__init__(parent)
-        self.log = QPlainTextEdit(parent)
+        self.lines_model = AlertLogModel(KEEP, self)
+        self.log = AlertLogView(self.lines_model, parent)
         self.log.setObjectName("queueAlerts")
         self.log.setAccessibleName(tr("Queue alerts"))
-        self.log.setReadOnly(True)
-        self.log.setMaximumBlockCount(KEEP)
-        self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.log.setPlaceholderText(tr("Queue alerts show here."))
         if tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             tray = QSystemTrayIcon(icon, self)
             tray.setToolTip(tr("Liaison Desk: queue alerts"))
@@ -79,10 +73,13 @@ class AlertNotifier(QObject):
         self.shown = 0
 
     def handle(self, events: list[AlertEvent]) -> None:
-        for event in events:
-            text = alert_text(event)
-            stamp = datetime.now().strftime("%H:%M:%S")
-            self.log.appendPlainText(f"{stamp}  {text}")
+        """Log every event (one insert for all of them) and notify each breach once."""
+        if not events:
+            return
+        stamp = datetime.now().strftime("%H:%M:%S")
+        texts = [alert_text(event) for event in events]
+        self.lines_model.add([f"{stamp}  {text}" for text in texts])
+        for event, text in zip(events, texts, strict=True):
             if event.kind == "breach":
                 self.shown += 1
                 if self.tray is not None:
@@ -93,5 +90,4 @@ class AlertNotifier(QObject):
 
     def lines(self) -> list[str]:
         """The log's lines, newest first."""
-        text = self.log.toPlainText()
-        return list(reversed(text.splitlines())) if text else []
+        return self.lines_model.lines()

@@ -6,7 +6,9 @@ as a fallback (the event stream is down, or the server sends none). Every pictur
 worked out on the network lane (`queue_watch_picture`, `queue_watch_state.WatchState.advance`:
 diff, alerts, sparklines); a picture older than the last one is dropped there. The GUI thread only
 applies the updates, in their order (one that overtook another on the pool waits for it; if one
-never comes, the models catch up from the whole state, the one time they are reset).
+never comes, the models catch up from the whole state, the one time they are reset). Each model
+asks the panel which rows its view shows (`shown_rows`), so the changes of rows off screen are
+announced in a few coarse ranges that repaint nothing (`keyed_rows`).
 
 Timers run only while the panel is shown: the poll check and the once-a-second repaint of the
 visible agents' time in state and queues' oldest wait (the server sends a snapshot only when
@@ -60,6 +62,17 @@ POLL_S: Final = 10.0
 TICK_MS: Final = 1000
 
 
+def shown_rows(view: QTableView) -> tuple[int, int]:
+    """The first and last row `view` shows (partly shown ones included), (0, -1) when it shows
+    none (no rows, or the view is hidden: it repaints everything when shown again)."""
+    rows = view.model().rowCount()
+    if not rows or not view.isVisible():
+        return 0, -1
+    first = view.rowAt(0)
+    last = view.rowAt(view.viewport().height() - 1)
+    return max(first, 0), last if last >= 0 else rows - 1
+
+
 class SupervisorPanel(QWidget):
     """Queues, agents, alerts and broadcasts for a supervisor; `clock` is monotonic seconds."""
 
@@ -102,6 +115,8 @@ class SupervisorPanel(QWidget):
         self.agent_view = self._table(self.agent_model, tr("Agents"), "agentBoard")
         self.agent_view.setItemDelegate(CellDelegate(self.agent_view))
         self.notifier = AlertNotifier(self, icon("app"))
+        self.queue_model.visible_rows = lambda: shown_rows(self.queue_view)
+        self.agent_model.visible_rows = lambda: shown_rows(self.agent_view)
 
         self.message = QLabel(self)
         self.message.setObjectName("supervisorMessage")
@@ -254,12 +269,8 @@ class SupervisorPanel(QWidget):
             (self.agent_view, self.agent_model.refresh_times),
             (self.queue_view, self.queue_model.refresh_waits),
         ):
-            rows = view.model().rowCount()
-            if not rows:
-                continue
-            first = view.rowAt(0)
-            last = view.rowAt(view.viewport().height() - 1)
-            refresh(max(first, 0), last if last >= 0 else rows - 1)
+            if view.model().rowCount():
+                refresh(*shown_rows(view))
 
     # -- broadcasts ------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from desktop.services.queue_watch_text import DEFINITIONS
 from desktop.views.customer.sla import text_on
 from desktop.views.i18n import tr
 from desktop.views.supervisor.formats import NOTHING, duration, fraction, percent
-from desktop.views.supervisor.keyed_rows import apply_update, replace_all
+from desktop.views.supervisor.keyed_rows import Visible, apply_update, replace_all
 from desktop.views.theme import current_theme
 
 #: the queue id of a row
@@ -118,8 +118,11 @@ class QueueModel(QAbstractTableModel):
         self._histories: dict[str, tuple[Sample, ...]] = {}
         self._titles = _titles()
         self._colours = _Colours()
-        #: cell runs announced by the last `apply` (tests, bench)
+        #: cell ranges announced by the last `apply` (tests, bench)
         self.last_announced = 0
+        #: the rows the panel's view shows (set by the panel): changes elsewhere are announced in a
+        #: few coarse ranges (`keyed_rows.apply_update`); None: every changed cell on its own
+        self.visible_rows: Visible | None = None
 
     # -- updates ---------------------------------------------------------------------------------
 
@@ -135,7 +138,7 @@ class QueueModel(QAbstractTableModel):
             self._histories = dict(update.histories)
             replace_all(self, self.rows, rows)
         else:
-            self.last_announced = apply_update(self, self.rows, rows)
+            self.last_announced = apply_update(self, self.rows, rows, self.visible_rows)
         if update.full or rows.removed or rows.added:
             self._index = {row.queue_id: n for n, row in enumerate(self.rows)}
             for gone in [q for q in self._histories if q not in self._index]:
@@ -149,7 +152,8 @@ class QueueModel(QAbstractTableModel):
 
     def refresh_waits(self, first: int, last: int) -> None:
         """Time moved on: repaint the oldest wait of rows `first`..`last` (the visible ones) where
-        someone waits (the server sends no snapshot while nothing happens)."""
+        someone waits (the server sends no snapshot while nothing happens), one cell at a time
+        (`AgentBoardModel.refresh_times` says why)."""
         first, last = max(0, first), min(last, len(self.rows) - 1)
         emit, make, rows = self.dataChanged.emit, self.createIndex, self.rows
         for row in range(first, last + 1):
@@ -226,6 +230,17 @@ class QueueModel(QAbstractTableModel):
         else:
             background = foreground = None
         return text, background, foreground, _LEFT if column in _TEXT_COLUMNS else _RIGHT
+
+    def trend(self, row: int) -> tuple[str, tuple[Sample, ...], float, QColor | None]:
+        """(queue id, sparkline samples, service-level target, background) of a row's trend cell in
+        one call, for `SparklineDelegate`."""
+        queue = self.rows[row]
+        return (
+            queue.queue_id,
+            self._histories.get(queue.queue_id, ()),
+            queue.status.sl_target,
+            self._colour(_BACKGROUND, TREND_COLUMN, queue),
+        )
 
     def _text(self, column: int, row: QueueRow) -> str:
         value = row.cells[column]
