@@ -30,6 +30,8 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleTableModelChangeEvent,
     QAction,
     QGuiApplication,
     QKeySequence,
@@ -74,12 +76,14 @@ class AlertLogModel(QAbstractListModel):
         fresh = list(lines)[-self.keep :]
         if not fresh:
             return
+        was_empty = self.count == 0
         del self._rows[: len(fresh)]
         self._rows.extend(fresh)
         self.count = min(self.keep, self.count + len(fresh))
+        if not was_empty:
+            self.shifted.emit(len(fresh))  # before the change: a view may move its pixels with the lines
         # every row shows another line now: one range over the column (Qt clips it to the viewport)
         self.dataChanged.emit(self.createIndex(0, 0), self.createIndex(self.keep - 1, 0))
-        self.shifted.emit(len(fresh))
 
     def lines(self) -> list[str]:
         """Every line kept, newest first."""
@@ -135,15 +139,27 @@ class AlertLogView(QTableView):
         self.addAction(copy)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.copy_action = copy
+        #: `_shifted` moved the pixels of the lines: the coming `dataChanged` repaints nothing
+        self._moved = False
         model.shifted.connect(self._shifted)
         self.scrollToBottom()
 
     def _shifted(self, rows: int) -> None:
-        """The lines moved up `rows` rows: a reader above the end stays on the lines being read,
-        and a selection stays on its lines (those that fell off the top leave it)."""
+        """The lines are about to move up `rows` rows: a reader above the end stays on the lines
+        being read, and a selection stays on its lines (those that fell off the top leave it).
+
+        At the end (where the log stays unless its reader scrolls up), the pixels move with the
+        lines: the viewport's pixels are scrolled up (a blit), only the rows that come in at the
+        bottom are painted, and the model's `dataChanged` for the shifted rows repaints nothing
+        (`dataChanged` below), where it used to repaint every visible line on each snapshot with
+        alerts. Above the end the scroll bar moves by as many rows and the lines are repainted."""
         bar = self.verticalScrollBar()
+        height = self.verticalHeader().defaultSectionSize() * rows
         if bar.value() < bar.maximum():
-            bar.setValue(max(0, bar.value() - rows))
+            bar.setValue(max(0, bar.value() - rows))  # scrolls the pixels the wrong way: repainted
+        elif height < self.viewport().height():
+            self.viewport().scroll(0, -height)
+            self._moved = True
         chosen = self.selectionModel()
         if not chosen.hasSelection():
             return
@@ -153,6 +169,25 @@ class AlertLogView(QTableView):
             if row - rows >= 0:
                 moved.select(model.index(row - rows, 0), model.index(row - rows, 0))
         chosen.select(moved, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    def dataChanged(  # noqa: N802 - Qt's name
+        self, top_left: AnyIndex, bottom_right: AnyIndex, roles: Sequence[int] = ()
+    ) -> None:
+        if not self._moved:
+            super().dataChanged(top_left, bottom_right, list(roles))
+            return
+        # the lines' pixels were moved with them (`_shifted`): nothing to repaint, but assistive
+        # technology is told, as the base class would
+        self._moved = False
+        if QAccessible.isActive():
+            event = QAccessibleTableModelChangeEvent(
+                self, QAccessibleTableModelChangeEvent.ModelChangeType.DataChanged
+            )
+            event.setFirstRow(top_left.row())
+            event.setLastRow(bottom_right.row())
+            event.setFirstColumn(0)
+            event.setLastColumn(0)
+            QAccessible.updateAccessibility(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         at_end = self.verticalScrollBar().value() >= self.verticalScrollBar().maximum()

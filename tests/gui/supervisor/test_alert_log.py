@@ -3,16 +3,18 @@
 alert), selection and reading place kept as lines shift, Ctrl+C copying the selected lines."""
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QGuiApplication, QPainter
+from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from desktop.views.supervisor.alert_log import AlertLogModel, AlertLogView
+from desktop.views.supervisor.cell_delegate import CellDelegate
 from tests.gui.supervisor.support import record
 
 pytestmark = pytest.mark.gui
+AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 def test_the_ring_keeps_qts_contract_and_the_newest_lines(qtmodeltester: ModelTester) -> None:
@@ -92,3 +94,52 @@ def test_an_empty_log_says_so(qtbot: QtBot) -> None:
     model.add(["20:00:00  Queue 1: contacts waiting 7 (threshold 5)"])
     # the line is at the bottom; the top shows blank rows and no placeholder
     assert inked_at_top() == 0
+
+
+class _PaintedRows(CellDelegate):
+    """Paints as the log's delegate does and records the rows it painted."""
+
+    def __init__(self, view: AlertLogView) -> None:
+        super().__init__(view)
+        self.rows: set[int] = set()
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        self.rows.add(index.row())
+        super().paint(painter, option, index)
+
+
+@pytest.mark.parametrize("reading_above", [False, True])
+def test_new_lines_at_the_end_move_the_pixels_and_paint_only_what_came_in(
+    qtbot: QtBot, qapp: QApplication, reading_above: bool
+) -> None:
+    model = AlertLogModel(keep=60)
+    view = AlertLogView(model)
+    probe = _PaintedRows(view)
+    view.setItemDelegate(probe)
+    qtbot.addWidget(view)
+    view.resize(300, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    model.add([f"line {n}" for n in range(60)])
+    bar = view.verticalScrollBar()
+    if reading_above:
+        bar.setValue(bar.maximum() - 5)
+    for _ in range(2):  # the first lines painted, the view's delayed layout (a 0 ms timer) done
+        qapp.processEvents()
+    first = view.rowAt(0)
+    shown_before = [model.index(first + r, 0).data() for r in range(3)]
+    probe.rows.clear()
+
+    model.add(["new 1", "new 2"])
+    qapp.processEvents()
+    painted = set(probe.rows)
+    if reading_above:  # the lines being read stay where they were
+        assert [model.index(view.rowAt(0) + r, 0).data() for r in range(3)] == shown_before
+    else:  # only the two new lines (and at most a partly shown one above them) are painted
+        assert painted <= {57, 58, 59} and {58, 59} <= painted
+    # what is on screen (the window's backing store, not a fresh render as `grab()` makes) is
+    # what a full repaint shows
+    moved = view.screen().grabWindow(view.winId()).toImage()
+    view.viewport().update()
+    qapp.processEvents()
+    assert view.screen().grabWindow(view.winId()).toImage() == moved
