@@ -291,6 +291,7 @@ class Shell:
     def _window_for_cache(self, opened: "OpenedCache") -> "MainWindow":
         """The session's task runner, change hub and context over the open cache, and the window
         shown with the search box usable (the user and the API client come with the sign-in)."""
+        from desktop import startup_gc
         from desktop.views.context import ChangeHub, ViewContext
         from desktop.views.tasks import TaskRunner
 
@@ -304,6 +305,7 @@ class Shell:
         )
         self.ctx = ctx
         window = self._show_window(ctx)
+        window.firstPainted.connect(startup_gc.resume)
         customer = self.options.open_customer
         if customer and self.options.screenshot is None:
             window.open_customer(customer)
@@ -612,10 +614,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, paths: Paths) -> int:
+    from desktop import startup_gc
     from desktop.preload import preload
 
+    startup_gc.pause()  # until the window has painted: see desktop/startup_gc.py
     preload()  # before PySide6: see desktop/preload.py
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from desktop.services.profile_lock import ProfileBusy, ProfileLock
@@ -649,6 +653,7 @@ def _run(args: argparse.Namespace, paths: Paths) -> int:
         log.info("log file %s", log_path)
         shell = Shell(app, paths, settings, options)
         shell.start()
+        QTimer.singleShot(startup_gc.RESUME_AT_LATEST_MS, startup_gc.resume)
         code = app.exec()
         shell.shutdown()
         return code or shell.exit_code
