@@ -35,6 +35,9 @@ SESSION_MODULES: Final = (
     "desktop.services.customer_scopes",
     "desktop.services.customer_screen",
     "desktop.services.profile_cache",
+    "desktop.services.profile_lock",
+    "desktop.services.sync_status",
+    "concurrent.futures.thread",
 )
 
 #: imported after the window is shown, before the first customer is
