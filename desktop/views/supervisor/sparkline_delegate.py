@@ -1,9 +1,11 @@
 """The queue panel's "last 30 minutes" cell: contacts waiting as a filled area, the service level as
 a line over it, the service-level target as a dotted line.
 
-Cheap on purpose: at most 180 points a queue (10 s buckets, `queue_watch_history`), drawn into a
-pixmap once per change of the queue's samples (the model hands out a new tuple only then) and
-blitted on every other paint; the pens are made once per theme (`theme_changed`); a paint asks
+Cheap on purpose: at most 180 points a queue (10 s buckets, `queue_watch_history`), drawn straight
+into the view when the queue's samples change (the model hands out a new tuple only then: a
+snapshot a second changes many lines, and a pixmap per change cost its allocation, fill and
+painter), then into a pixmap the second time the same line is painted, blitted on every paint
+after that; the pens are made once per theme (`theme_changed`); a paint asks
 the model once (`QueueModel.trend`) instead of four `data()` round trips. The x axis is time,
 ending at the queue's latest sample, so gaps (the panel was offline) show as gaps in the area.
 """
@@ -38,7 +40,7 @@ class SparklineDelegate(QStyledItemDelegate):
         self._line = QPen()
         self._target = QPen()
         #: (queue, size, pixel ratio, theme, target) → (the samples drawn, their pixmap)
-        self._cache: dict[tuple[object, ...], tuple[tuple[Sample, ...], QPixmap]] = {}
+        self._cache: dict[tuple[object, ...], tuple[tuple[Sample, ...], QPixmap | None]] = {}
 
     def theme_changed(self) -> None:
         """The theme was switched: draw with its colours from now on."""
@@ -72,20 +74,36 @@ class SparklineDelegate(QStyledItemDelegate):
         device = painter.device()
         ratio = device.devicePixelRatioF() if device is not None else 1.0
         pixmap = self._line_pixmap(queue_id, samples, target, rect.size(), ratio)
-        painter.drawPixmap(rect.topLeft(), pixmap)
+        if pixmap is not None:
+            painter.drawPixmap(rect.topLeft(), pixmap)
+            return
+        # new samples: drawn straight into the view (a snapshot a second changes many lines, and a
+        # pixmap per change costs its allocation, fill and painter); kept as a pixmap only if the
+        # same line is painted again (scrolling, another cell's change, an expose)
+        painter.save()
+        try:
+            painter.translate(rect.topLeft())
+            self._draw(painter, QRectF(0, 0, rect.width(), rect.height()), samples, target)
+        finally:
+            painter.restore()
 
     def _line_pixmap(
         self, queue_id: str, samples: tuple[Sample, ...], target: object, size: QSize, ratio: float
-    ) -> QPixmap:
-        """The queue's line drawn once and kept until its samples (a new tuple), size or theme change."""
+    ) -> QPixmap | None:
+        """The queue's line as a pixmap, drawn the second time the same samples (a new tuple per
+        change) are painted at this size and theme and kept until they change; None the first
+        time (the caller draws it directly)."""
         if not self._theme:
             self._pens()
         key = (queue_id, size.width(), size.height(), ratio, self._theme, target)
         cached = self._cache.get(key)
-        if cached is not None and cached[0] is samples:
+        if cached is None or cached[0] is not samples:
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = (samples, None)
+            return None
+        if cached[1] is not None:
             return cached[1]
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.clear()
         pixmap = QPixmap(max(1, int(size.width() * ratio)), max(1, int(size.height() * ratio)))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
