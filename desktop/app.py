@@ -174,11 +174,12 @@ class Shell:
         options = self.options
         if options.auto_sign_in is not None:
             self._run_sign_in(options.auto_sign_in)
-        elif options.username and not cache_path(self.paths).exists():
-            # nothing to show yet: sign in first (an unreachable server is then said so, no empty window)
-            self._run_sign_in(SignInRequest(options.server_url, options.username, None))
         elif options.username:
             request = SignInRequest(options.server_url, options.username, None)
+            if not cache_path(self.paths).exists():
+                # nothing to show yet: sign in first (an unreachable server is said so, no empty window)
+                self._run_sign_in(request)
+                return
             self.sign_in_tasks.network(
                 self._open_cache,
                 done=lambda opened: self._cache_opened(opened, request),
@@ -229,51 +230,46 @@ class Shell:
     def _refused(self, failure: BaseException) -> None:
         """The kept sign-in failed with the window shown: the dialog over it, signing in around the
         open cache (closing the dialog closes the window)."""
-        from PySide6.QtCore import Qt
-
-        from desktop.services.session import complete_session
-        from desktop.views.dialogs.signin import SignInDialog, failure_text
-
-        opened, window = self.opened, self.window
         log.info("kept sign-in failed: %s", type(failure).__name__)
-        if opened is None or window is None or self._closing:
+        window = self.window
+        if self.opened is None or window is None or self._closing:
             return
         if self.options.screenshot is not None:
             self._capture()
             return
-        dialog = SignInDialog(
-            self.sign_in_tasks,
-            lambda request: complete_session(self.paths, request, opened),
-            server_url=self.options.server_url,
-            username=self.options.username or "",
-            parent=window,
-        )
-        dialog.show_message(failure_text(failure, self.options.server_url))
-        dialog.signedIn.connect(self.signed_in)
+        dialog = self._sign_in_dialog(self._complete, failure, window)
         dialog.rejected.connect(window.close)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(self._dialog_closed)
-        self.dialog = dialog
         dialog.open()
 
     def _no_session(self, failure: BaseException | None) -> None:
         """The automatic sign-in failed (or there was none): the dialog, or for a screenshot the
         window as it is without a session."""
-        from PySide6.QtCore import Qt
-
-        from desktop.views.dialogs.signin import SignInDialog, failure_text
-
         if failure is not None:
             log.info("automatic sign-in failed: %s", type(failure).__name__)
         if self.options.screenshot is not None:
             self._show_window(None)
             self._capture()
             return
+        self._sign_in_dialog(self._open, failure, None).show()
+
+    def _sign_in_dialog(
+        self,
+        open_session: "Callable[[SignInRequest], Session]",
+        failure: BaseException | None,
+        parent: "MainWindow | None",
+    ) -> "SignInDialog":
+        """The sign-in dialog (not shown yet) opening the session with `open_session`, saying why
+        the automatic sign-in failed; it becomes the session when the user signs in."""
+        from PySide6.QtCore import Qt
+
+        from desktop.views.dialogs.signin import SignInDialog, failure_text
+
         dialog = SignInDialog(
             self.sign_in_tasks,
-            self._open,
+            open_session,
             server_url=self.options.server_url,
             username=self.options.username or "",
+            parent=parent,
         )
         if failure is not None:
             dialog.show_message(failure_text(failure, self.options.server_url))
@@ -281,7 +277,7 @@ class Shell:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(self._dialog_closed)
         self.dialog = dialog
-        dialog.show()
+        return dialog
 
     # -- the session -----------------------------------------------------------------------------
 
@@ -324,7 +320,6 @@ class Shell:
     def signed_in(self, session: "Session") -> None:
         """The sign-in is done (or the session is offline): the window (unless it shows already),
         the user's parts of it, and syncing."""
-        from desktop.services.opened_cache import OpenedCache
         from desktop.services.sync import SyncEngine
         from desktop.views.sync_bridge import SyncBridge
 
@@ -336,7 +331,7 @@ class Shell:
         self.settings.setValue(USERNAME_KEY, request.username)
         log.info("session opened user=%s online=%s", request.username, session.online)
         if self.opened is None:
-            self.opened = OpenedCache(session.cache, session.startup, session.integrity)
+            self.opened = session.opened
         window, ctx = self.window, self.ctx
         if window is None or ctx is None:
             window = self._window_for_cache(self.opened)
@@ -400,7 +395,7 @@ class Shell:
         from desktop.views.i18n import tr
 
         parts: list[str] = []
-        if session.startup is not None and session.startup.recovered:
+        if session.startup.recovered:
             parts.append(session.startup.message())
         if not session.online:
             parts.append(

@@ -24,8 +24,8 @@ class OpenedCache:
     """An open profile cache; `integrity` is the whole-file check still to run (None: done)."""
 
     cache: Cache
-    #: what the open found (None: a session built around a cache opened elsewhere)
-    report: StartupReport | None
+    #: what the open found
+    report: StartupReport
     integrity: IntegrityCheck | None
 
     def close(self) -> None:

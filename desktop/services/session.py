@@ -60,15 +60,26 @@ class Session:
     paths: Paths
     #: what was asked, without the password
     request: SignInRequest
-    cache: Cache
+    #: the profile's cache, what its open found, and the whole-file check still to run
+    opened: OpenedCache
     api: ApiClient
     user: UserInfo | None
     #: why the session is offline or what the keyring could not do, for the user; None when all is well
     notice: str | None = None
-    startup: StartupReport | None = None
-    #: the whole-file integrity check still to run (None when the open checked the whole file)
-    integrity: IntegrityCheck | None = None
     _password: str | None = field(default=None, repr=False)
+
+    @property
+    def cache(self) -> Cache:
+        return self.opened.cache
+
+    @property
+    def startup(self) -> StartupReport:
+        return self.opened.report
+
+    @property
+    def integrity(self) -> IntegrityCheck | None:
+        """The whole-file integrity check still to run (None when the open checked the whole file)."""
+        return self.opened.integrity
 
     @property
     def online(self) -> bool:
@@ -138,10 +149,8 @@ class Session:
         The caller waits for the thread that ran `integrity.run()` before this, or the check's
         read snapshot may still be open while the cache closes."""
         self._password = None
-        if self.integrity is not None:
-            self.integrity.cancel()
         self.api.close()
-        self.cache.close()
+        self.opened.close()
 
 
 def open_session(
@@ -230,17 +239,7 @@ def _session(
     password = request.password if user is None else None
     # the session keeps the request without the password: only `_password` may hold it, until used
     kept = replace(request, password=None)
-    return Session(
-        paths,
-        kept,
-        opened.cache,
-        api,
-        user,
-        notice,
-        opened.report,
-        integrity=opened.integrity,
-        _password=password,
-    )
+    return Session(paths, kept, opened, api, user, notice, _password=password)
 
 
 def _sign_in(api: ApiClient, request: SignInRequest) -> UserInfo:

@@ -3,9 +3,10 @@
 A breach (`queue_watch_alerts.AlertEvent`, already de-flapped by hysteresis) becomes one tray
 notification (`QSystemTrayIcon.showMessage`) where the desktop has a system tray; where it has none
 (the offscreen platform of the tests, some Linux desktops) the in-app log is the notification. Every
-breach and recovery is also a line in the log (`alert_log`: newest first, the last `KEEP` lines,
-selectable and copyable), so a missed notification can be read again. A snapshot's alerts go into
-the log as one insert, so the log repaints once per snapshot whatever the number of alerts.
+breach and recovery is also a line in the log (`alert_log`: the last `KEEP` lines, newest at the
+bottom, selectable and copyable; `lines()` gives them newest first), so a missed notification can
+be read again. A snapshot's alerts go into the log as one insert, so the log repaints once per
+snapshot whatever the number of alerts (only its incoming lines, when it shows its end).
 `shown` counts the notifications raised (tests).
 """
 
