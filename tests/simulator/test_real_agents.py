@@ -3,41 +3,20 @@ the desktop's endpoint, the simulator sees it through GET /api/v1/telephony/stat
 contact; the ring times out and the contact goes back to the queue; offered again, the agent
 answers from the desktop and the simulator lets go of it (no ring timeout, no abandon)."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
-import pytest
 
-from server.db.engine import Database
 from server.simulator.callers import CallerBook
 from server.simulator.clock import SimClock
 from server.simulator.engine import Engine
-from server.simulator.in_process import replace_simulator_key
 from server.simulator.model import CallerMix, Distributions, SimulationConfig, Weibull, default_loads
 from server.simulator.real_agents import StatePoller
 from server.simulator.sink import HttpSink
 from tests.api.sync_helpers import login
-from tests.e2e.conftest import Seed, seed_database
+from tests.e2e.conftest import Seed
 from tests.simulator.helpers import HOUR_MS, KNOWN
-from tests.support.live import LiveServer, start_live_server
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[LiveServer, Seed, str]]:
-    db_url = f"sqlite:///{tmp_path / 'server.db'}"
-    seed = seed_database(db_url)
-    db = Database(db_url)
-    try:
-        key = replace_simulator_key(db)
-    finally:
-        db.dispose()
-    live = start_live_server(db_url)
-    try:
-        yield live, seed, key
-    finally:
-        live.stop()
+from tests.support.live import LiveServer
 
 
 def _engine(queue_id: str) -> Engine:
@@ -66,8 +45,8 @@ def _routed(engine: Engine, sink: HttpSink) -> list[tuple[str, str]]:
     return [(e.contact_id, e.agent_id) for e in events if e.type == "contact_routed"]
 
 
-def test_offer_ring_timeout_requeue_then_answer(server: tuple[LiveServer, Seed, str]) -> None:
-    live, seed, key = server
+def test_offer_ring_timeout_requeue_then_answer(keyed_server: tuple[LiveServer, Seed, str]) -> None:
+    live, seed, key = keyed_server
     agent = login(live.url, "agent")
     assert agent.put("/api/v1/agents/me/state", json={"state": "available"}).status_code == 200
     engine = _engine(seed.data.queue_ids[0])

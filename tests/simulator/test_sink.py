@@ -2,45 +2,25 @@
 it committed. The sink retries with the same event ids, so every event is accepted exactly once
 (the lost answers come back as duplicates) and the server's figures are those of a clean run."""
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 
 from server.auth.tokens import hash_integration_key, new_integration_key
-from server.db.engine import Database
 from server.simulator.callers import CallerBook
 from server.simulator.clock import SimClock
 from server.simulator.engine import Engine
-from server.simulator.in_process import replace_simulator_key
 from server.simulator.model import CallerMix, Distributions, SimulationConfig, default_loads
 from server.simulator.sink import HttpSink, SinkError
 from tests.api.sync_helpers import login
-from tests.e2e.conftest import Seed, seed_database
+from tests.e2e.conftest import Seed
 from tests.simulator.helpers import HOUR_MS, KNOWN, START
 from tests.simulator.recompute import assert_same, queue_figures
 from tests.support.fault_proxy import FaultProxy, ToxicConfig
-from tests.support.live import LiveServer, start_live_server
+from tests.support.live import LiveServer
 
 TRIGGER = b"POST /api/v1/telephony/events"
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[LiveServer, Seed, str]]:
-    db_url = f"sqlite:///{tmp_path / 'server.db'}"
-    seed = seed_database(db_url)
-    db = Database(db_url)
-    try:
-        key = replace_simulator_key(db)
-    finally:
-        db.dispose()
-    live = start_live_server(db_url)
-    try:
-        yield live, seed, key
-    finally:
-        live.stop()
 
 
 def _engine(queue_ids: list[str]) -> Engine:
@@ -52,8 +32,8 @@ def _engine(queue_ids: list[str]) -> Engine:
     return Engine(config, SimClock(START, speed=None), CallerBook(KNOWN, CallerMix()))
 
 
-def test_retries_deliver_every_event_once(server: tuple[LiveServer, Seed, str]) -> None:
-    live, seed, key = server
+def test_retries_deliver_every_event_once(keyed_server: tuple[LiveServer, Seed, str]) -> None:
+    live, seed, key = keyed_server
     engine = _engine(seed.data.queue_ids)
     engine.advance(HOUR_MS)
     events = engine.drain()
@@ -82,8 +62,8 @@ def test_retries_deliver_every_event_once(server: tuple[LiveServer, Seed, str]) 
         assert_same(status, mine, status["name"])  # each event counted once, none lost
 
 
-def test_a_wrong_key_is_an_error_not_a_retry(server: tuple[LiveServer, Seed, str]) -> None:
-    live, seed, _ = server
+def test_a_wrong_key_is_an_error_not_a_retry(keyed_server: tuple[LiveServer, Seed, str]) -> None:
+    live, seed, _ = keyed_server
     engine = _engine(seed.data.queue_ids)
     engine.advance(HOUR_MS // 4)
     wrong = new_integration_key()
