@@ -1,4 +1,5 @@
-"""Painting the supervisor's tables (and its alerts log) cell by cell with one Python call per cell.
+"""Painting the supervisor's cells: `draw_cell`, used by `CellTable` (the queue and agent tables,
+a whole paint event in one Python call) and by `CellDelegate` (one call per cell, the alerts log).
 
 `QStyledItemDelegate` asks the model's `data()` for about eight roles per cell, each a round trip
 from C++ into Python and back: about 5 µs a call, so most of the cost of repainting a table of 300
@@ -11,6 +12,9 @@ The text is drawn as a `QStaticText` shaped once per distinct string and font an
 cache (`ShapedTexts`): `QPainter.drawText` itemizes, shapes and measures its string on every call
 (5-10 µs of the 20-30 µs a cell took), while the panel repaints the same few hundred strings
 ("0:42", "82.0 %", "Available") every second.
+
+The colours come from the view's palette (`CellColours`), the background and text colour of a
+breached cell from the model.
 """
 
 from typing import Final, Protocol, cast
@@ -88,56 +92,79 @@ class ShapedTexts:
         return static, size.width(), size.height()
 
 
+class CellColours:
+    """The palette colours a cell is painted with: the selection's fill and text, the normal text."""
+
+    __slots__ = ("highlight", "highlighted_text", "text")
+
+    def __init__(self, palette: QPalette) -> None:
+        self.highlight = palette.highlight()
+        self.highlighted_text = palette.color(_HIGHLIGHTED_TEXT)
+        self.text = palette.color(_TEXT)
+
+
+def draw_cell(
+    painter: QPainter,
+    texts: ShapedTexts,
+    rect: tuple[int, int, int, int],
+    cell: Cell,
+    selected: bool,
+    colours: CellColours,
+) -> None:
+    """Paint one cell (`rect` is left, top, width, height): the selection or the cell's background,
+    then its one line of text, elided at the right when too wide. `texts` shapes for the font the
+    view paints with. Shared by `CellDelegate` and `CellTable`, so both paint the same pixels."""
+    text, background, foreground, alignment = cell
+    left, top, w, h = rect
+    if selected:
+        painter.fillRect(left, top, w, h, colours.highlight)
+        foreground = colours.highlighted_text
+    elif background is not None:
+        painter.fillRect(left, top, w, h, background)
+    if not text:
+        return
+    static, width, height = texts.shaped(text)
+    room = w - 2 * PADDING
+    if width > room:
+        if room <= 0:
+            return
+        static, width, height = texts.elided(text, room)
+    if alignment & _ALIGN_RIGHT:
+        x = left + PADDING + room - width
+    elif alignment & _ALIGN_CENTRE:
+        x = left + PADDING + (room - width) / 2
+    else:
+        x = left + PADDING
+    painter.setPen(colours.text if foreground is None else foreground)
+    painter.drawStaticText(QPointF(x, top + (h - height) / 2), static)
+
+
 class CellDelegate(QStyledItemDelegate):
-    """Paints the cells of a view whose model has `cell(row, column)` (`CellModel`)."""
+    """Paints the cells of a view whose model has `cell(row, column)` (`CellModel`), one call per
+    cell (`CellTable` paints a whole paint event in one call; this delegate serves other views)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.texts = ShapedTexts()
-        #: the text colour of the palette last painted with (its `cacheKey`), asked once per palette
-        self._palette_key = -1
-        self._text = QColor()
+        #: the colours of the palette last painted with (its `cacheKey` and colour group)
+        self._palette_key: tuple[int, QPalette.ColorGroup] | None = None
+        self._colours: CellColours | None = None
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         model = cast(CellModel, index.model())
-        text, background, foreground, alignment = model.cell(index.row(), index.column())
-        rect = option.rect
-        if _SELECTED in option.state:
-            palette: QPalette = option.palette
-            painter.fillRect(rect, palette.highlight())
-            foreground = palette.color(_HIGHLIGHTED_TEXT)
-        elif background is not None:
-            painter.fillRect(rect, background)
-        if not text:
-            return
+        palette: QPalette = option.palette
+        key = (palette.cacheKey(), palette.currentColorGroup())
+        colours = self._colours
+        if key != self._palette_key or colours is None:
+            self._palette_key, colours = key, CellColours(palette)
+            self._colours = colours
         texts = self.texts
         font = option.font
         if font != texts.font:
             texts.use_font(font)
-        static, width, height = texts.shaped(text)
-        left: int
-        top: int
-        w: int
-        h: int
-        left, top, w, h = rect.getRect()  # type: ignore[misc] # PySide's stub says object
-        room = w - 2 * PADDING
-        if width > room:
-            if room <= 0:
-                return
-            static, width, height = texts.elided(text, room)
-        if alignment & _ALIGN_RIGHT:
-            x = left + PADDING + room - width
-        elif alignment & _ALIGN_CENTRE:
-            x = left + PADDING + (room - width) / 2
-        else:
-            x = left + PADDING
-        if foreground is None:
-            palette = option.palette
-            key = palette.cacheKey()
-            if key != self._palette_key:
-                self._palette_key, self._text = key, palette.color(_TEXT)
-            foreground = self._text
-        painter.setPen(foreground)
-        painter.drawStaticText(QPointF(x, top + (h - height) / 2), static)
+        rect: tuple[int, int, int, int] = option.rect.getRect()  # type: ignore[assignment] # PySide's stub says object
+        draw_cell(
+            painter, texts, rect, model.cell(index.row(), index.column()), _SELECTED in option.state, colours
+        )

@@ -47,7 +47,7 @@ from desktop.views.i18n import tr
 from desktop.views.icons import icon
 from desktop.views.supervisor.agent_board_model import AgentBoardModel
 from desktop.views.supervisor.alert_notifier import AlertNotifier
-from desktop.views.supervisor.cell_delegate import CellDelegate
+from desktop.views.supervisor.cell_table import CellTable
 from desktop.views.supervisor.messages import failure_text
 from desktop.views.supervisor.queue_model import QUEUE_ID_ROLE, QueueModel
 from desktop.views.supervisor.sparkline_delegate import SparklineDelegate
@@ -107,13 +107,12 @@ class SupervisorPanel(QWidget):
         self.queue_model = QueueModel(clock, self)
         self.agent_model = AgentBoardModel(clock, self)
         self.queue_view = self._table(self.queue_model, tr("Queues"), "queueTable")
-        self.queue_view.setItemDelegate(CellDelegate(self.queue_view))
         self.sparklines = SparklineDelegate(self.queue_view)
-        self.queue_view.setItemDelegateForColumn(TREND_COLUMN, self.sparklines)
+        self.queue_view.setItemDelegateForColumn(TREND_COLUMN, self.sparklines)  # its size hint
+        self.queue_view.set_column_painter(TREND_COLUMN, self.sparklines)
         self.queue_view.horizontalHeader().setSectionResizeMode(TREND_COLUMN, QHeaderView.ResizeMode.Fixed)
         self.queue_view.setColumnWidth(TREND_COLUMN, 120)
         self.agent_view = self._table(self.agent_model, tr("Agents"), "agentBoard")
-        self.agent_view.setItemDelegate(CellDelegate(self.agent_view))
         self.notifier = AlertNotifier(self, icon("app"))
         self.queue_model.visible_rows = lambda: shown_rows(self.queue_view)
         self.agent_model.visible_rows = lambda: shown_rows(self.agent_view)
@@ -158,8 +157,8 @@ class SupervisorPanel(QWidget):
         self._say(tr("Loading the queues…"))
         self.fetch()
 
-    def _table(self, model: QueueModel | AgentBoardModel, name: str, object_name: str) -> QTableView:
-        view = QTableView(self)
+    def _table(self, model: QueueModel | AgentBoardModel, name: str, object_name: str) -> CellTable:
+        view = CellTable(self)
         view.setObjectName(object_name)
         view.setAccessibleName(name)
         view.setModel(model)

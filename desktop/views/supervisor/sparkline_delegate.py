@@ -12,11 +12,12 @@ ending at the queue's latest sample, so gaps (the panel was offline) show as gap
 
 from typing import Final, Protocol, cast
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from desktop.services.queue_watch_history import WINDOW_S, Sample
+from desktop.views.supervisor.cell_delegate import CellColours
 from desktop.views.theme import current_theme
 
 SIZE: Final = QSize(120, 22)
@@ -62,11 +63,23 @@ class SparklineDelegate(QStyledItemDelegate):
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        queue_id, samples, target, background = cast(TrendModel, index.model()).trend(index.row())
-        rect = option.rect
+        self.paint_cell(
+            painter,
+            cast(TrendModel, index.model()),
+            index.row(),
+            option.rect,
+            _SELECTED in option.state,
+            CellColours(option.palette),
+        )
+
+    def paint_cell(
+        self, painter: QPainter, model: object, row: int, rect: QRect, selected: bool, colours: CellColours
+    ) -> None:
+        """Paint `row`'s trend into `rect` (a `CellTable` column painter; `paint` for a delegate)."""
+        queue_id, samples, target, background = cast(TrendModel, model).trend(row)
         # the cell's background (a breach colour) or selection; the cell has no text
-        if _SELECTED in option.state:
-            painter.fillRect(rect, option.palette.highlight())
+        if selected:
+            painter.fillRect(rect, colours.highlight)
         elif background is not None:
             painter.fillRect(rect, background)
         if not samples:

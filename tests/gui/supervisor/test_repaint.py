@@ -1,5 +1,5 @@
 """No dropped information: after a snapshot, every visible cell whose shown text or colour changed
-was repainted in that update (a paint-recording delegate on the real, shown panel), every changed
+was repainted in that update (the real, shown panel, recording the rows its tables paint), every changed
 cell anywhere is inside a range the model announced, and the changes of off-screen rows repaint
 nothing on screen (Qt repaints a whole viewport for a range over more than 200 cells)."""
 
@@ -10,15 +10,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QStyleOptionViewItem, QTableView
+from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
 from desktop.services.api import ServerEvent
-from desktop.services.queue_watch import TREND_COLUMN
 from desktop.views.context import ChangeHub, ViewContext
-from desktop.views.supervisor.cell_delegate import CellDelegate
+from desktop.views.supervisor.cell_table import CellTable
 from desktop.views.supervisor.panel import SupervisorPanel, shown_rows
-from desktop.views.supervisor.sparkline_delegate import SparklineDelegate
 from desktop.views.tasks import TaskRunner
 from tests.gui.supervisor.support import record
 from tests.supervisor.factories import agent, queue, snapshot, stamp
@@ -29,24 +27,17 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 Painted = set[tuple[str, int, int]]
 
 
-class _Recording(QStyledItemDelegate):
-    """Records each cell it paints as (view, row, column), then paints as its delegate would."""
+def _record_paints(view: CellTable, painted: Painted) -> None:
+    """Make `view` record each cell it paints as (view, row, column), then paint it as it does."""
+    name, paint_row = view.objectName(), view.paint_row
 
-    def __init__(self, view: QTableView, painted: Painted) -> None:
-        super().__init__(view)
-        self.name, self.painted = view.objectName(), painted
+    def recording(
+        painter: QPainter, model: Any, row: int, top: int, height: int, columns: list[Any], *rest: Any
+    ) -> None:
+        painted.update((name, row, column) for column, _left, _width in columns)
+        paint_row(painter, model, row, top, height, columns, *rest)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
-        self.painted.add((self.name, index.row(), index.column()))
-        super().paint(painter, option, index)
-
-
-class ProbeCells(_Recording, CellDelegate):
-    pass
-
-
-class ProbeTrend(_Recording, SparklineDelegate):
-    pass
+    view.paint_row = recording  # type: ignore[method-assign]
 
 
 @pytest.fixture
@@ -124,9 +115,8 @@ def test_every_changed_visible_cell_is_repainted_and_off_screen_changes_paint_no
     panel = SupervisorPanel(ctx, clock=lambda: now)  # a still clock: texts change only by data
     qtbot.addWidget(panel)
     painted: Painted = set()
-    panel.queue_view.setItemDelegate(ProbeCells(panel.queue_view, painted))
-    panel.queue_view.setItemDelegateForColumn(TREND_COLUMN, ProbeTrend(panel.queue_view, painted))
-    panel.agent_view.setItemDelegate(ProbeCells(panel.agent_view, painted))
+    _record_paints(panel.queue_view, painted)  # the trend column too: painted by its row
+    _record_paints(panel.agent_view, painted)
     panel.resize(1400, 900)
     panel.show()
     qtbot.waitExposed(panel)
