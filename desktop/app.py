@@ -381,7 +381,11 @@ class Shell:
         self.instance = InstanceServer(self.paths.data_dir)
         self.instance.popRequested.connect(lambda phone: pop_from_outside(window, phone))
         self.instance.listen()
-        self.app.installEventFilter(self.instance)  # liaison:// links opened while running (macOS)
+        if sys.platform == "darwin":
+            # liaison:// links opened while the app runs arrive as file-open events (macOS only:
+            # elsewhere the OS starts `liaison pop`). Not installed elsewhere: an application-wide
+            # filter is a Python call for every event of every widget (~700 per screen pop).
+            self.app.installEventFilter(self.instance)
 
     def _warm_up_when_idle(self) -> None:
         """Once the window has painted: the imports the first customer shown needs (preload.py)."""

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
 from desktop.domain import OPEN_CASE_STATUSES
 from desktop.services.api_errors import ApiError
 from desktop.services.store import Cache, customers_by_phone
-from desktop.services.store.schema import MIRRORS
+from desktop.services.store.driver import run
 from wire.lookups import LookupResponse
 from wire.phones import normalize_phone
 
@@ -120,19 +120,20 @@ def rank(candidates: Sequence[PopCandidate]) -> tuple[PopCandidate, ...]:
     return tuple(ordered[:MAX_CANDIDATES])
 
 
+_OPEN_STATUSES: Final = tuple(sorted(OPEN_CASE_STATUSES))
+#: a candidate's open cases and latest interaction in one statement on the driver connection (the
+#: same query built with SQLAlchemy's `select()` cost ~1.5 ms a candidate to build and compile)
+_CANDIDATE_FACTS: Final = (
+    'SELECT (SELECT count(*) FROM "case" WHERE customer_id = ? AND status IN '
+    f"({', '.join('?' for _ in _OPEN_STATUSES)})), "
+    "(SELECT max(occurred_at) FROM interaction WHERE customer_id = ?)"
+)
+
+
 def _cached_candidates(conn: Connection, e164: str) -> list[PopCandidate]:
-    case = MIRRORS["case"]
-    interaction = MIRRORS["interaction"]
     found: list[PopCandidate] = []
     for row in customers_by_phone(conn, e164)[: MAX_CANDIDATES * 2]:
-        open_cases = conn.execute(
-            select(func.count())
-            .select_from(case)
-            .where(case.c.customer_id == row.id, case.c.status.in_(sorted(OPEN_CASE_STATUSES)))
-        ).scalar()
-        last = conn.execute(
-            select(func.max(interaction.c.occurred_at)).where(interaction.c.customer_id == row.id)
-        ).scalar()
+        open_cases, last = run(conn, _CANDIDATE_FACTS, (row.id, *_OPEN_STATUSES, row.id)).fetchone()
         values = row.values
         found.append(
             PopCandidate(
