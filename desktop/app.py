@@ -376,16 +376,14 @@ class Shell:
     def _listen_for_pops(self, window: "MainWindow") -> None:
         """`liaison pop` / `liaison://pop` reach this window through the profile's local socket."""
         from desktop.views.agent.attach import pop_from_outside
+        from desktop.views.application import LiaisonApplication
         from desktop.views.instance import InstanceServer
 
         self.instance = InstanceServer(self.paths.data_dir)
         self.instance.popRequested.connect(lambda phone: pop_from_outside(window, phone))
         self.instance.listen()
-        if sys.platform == "darwin":
-            # liaison:// links opened while the app runs arrive as file-open events (macOS only:
-            # elsewhere the OS starts `liaison pop`). Not installed elsewhere: an application-wide
-            # filter is a Python call for every event of every widget (~700 per screen pop).
-            self.app.installEventFilter(self.instance)
+        if isinstance(self.app, LiaisonApplication):  # liaison:// links opened while running (macOS)
+            self.app.popLinkOpened.connect(self.instance.open_link)
 
     def _warm_up_when_idle(self) -> None:
         """Once the window has painted: the imports the first customer shown needs (preload.py)."""
@@ -619,9 +617,9 @@ def _run(args: argparse.Namespace, paths: Paths) -> int:
     startup_gc.pause()  # until the window has painted: see desktop/startup_gc.py
     preload()  # before PySide6: see desktop/preload.py
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from desktop.services.profile_lock import ProfileBusy, ProfileLock
+    from desktop.views.application import LiaisonApplication
     from desktop.views.interrupt import quit_on_signals
     from desktop.views.main_window import THEME_KEY
     from desktop.views.theme import apply_theme
@@ -635,7 +633,7 @@ def _run(args: argparse.Namespace, paths: Paths) -> int:
         return EXIT_SETUP
     demo: DemoServer | None = None
     try:
-        app = QApplication(sys.argv[:1])
+        app = LiaisonApplication(sys.argv[:1])
         app.setApplicationName("Liaison Desk")
         app.setApplicationVersion(__version__)
         settings = QSettings(str(paths.data_dir / UI_SETTINGS), QSettings.Format.IniFormat)

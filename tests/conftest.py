@@ -66,6 +66,14 @@ def free_port() -> Callable[[], int]:
 
 
 @pytest.fixture(scope="session")
+def qapp_cls() -> type[Any]:
+    """pytest-qt's application is the desktop's own (`LiaisonApplication`), as `liaison` runs."""
+    from desktop.views.application import LiaisonApplication
+
+    return LiaisonApplication
+
+
+@pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[PgCluster]:
     bindir = find_bindir()
     if bindir is None:

@@ -11,16 +11,15 @@ line is written before the connection is closed. Requests over `pop_cli.MAX_LINE
 not parse get an error answer; nothing else reaches the window.
 
 On macOS a `liaison://pop?phone=…` link opened while the app runs is not a command line: the OS
-sends the running application a file-open event with the URL. Installed as an event filter on the
-application, the server reads those too (`eventFilter`) and pops the same way.
+sends the running application a file-open event with the URL, which `LiaisonApplication`
+(`views/application.py`) hands to `open_link`; it pops the same way.
 """
 
 import logging
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QEvent, QObject, Signal
-from PySide6.QtGui import QFileOpenEvent
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from desktop.pop_cli import (
@@ -29,7 +28,6 @@ from desktop.pop_cli import (
     decode_request,
     encode_answer,
     endpoint,
-    is_pop_url,
     parse_pop_url,
 )
 
@@ -65,19 +63,15 @@ class InstanceServer(QObject):
     def close(self) -> None:
         self.server.close()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        """A `liaison://` URL the OS hands the running app (macOS): pop it; other events pass."""
-        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
-            url = event.url().toString()
-            if is_pop_url(url):
-                try:
-                    phone = parse_pop_url(url)
-                except PopError as exc:
-                    log.warning("refused a liaison:// link: %s", exc)
-                else:
-                    self.popRequested.emit(phone)
-                return True
-        return super().eventFilter(watched, event)
+    def open_link(self, url: str) -> None:
+        """A `liaison://pop` link the OS handed the running app (macOS, through
+        `LiaisonApplication.popLinkOpened`): pop its number, or log why it was refused."""
+        try:
+            phone = parse_pop_url(url)
+        except PopError as exc:
+            log.warning("refused a liaison:// link: %s", exc)
+            return
+        self.popRequested.emit(phone)
 
     def _accept(self) -> None:
         while self.server.hasPendingConnections():

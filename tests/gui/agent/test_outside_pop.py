@@ -127,22 +127,26 @@ def test_liaison_pop_pops_the_customer_in_the_signed_in_window(
 def test_a_liaison_link_the_os_opens_in_the_running_app_pops_it(
     qtbot: QtBot, instance: tuple[InstanceServer, Path]
 ) -> None:
-    """macOS hands a running app the URL as a file-open event, not a command line."""
+    """macOS hands a running app the URL as a file-open event sent to the application, not a
+    command line: `LiaisonApplication` hands a pop link to the instance server, as the shell
+    connects them; other files pass through unhandled."""
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QFileOpenEvent
     from PySide6.QtWidgets import QApplication
 
+    from desktop.views.application import LiaisonApplication
+
     server, _profile = instance
     app = QApplication.instance()
-    assert app is not None
-    app.installEventFilter(server)
+    assert isinstance(app, LiaisonApplication)  # tests run the desktop's application (conftest)
+    app.popLinkOpened.connect(server.open_link)
     try:
         with qtbot.waitSignal(server.popRequested) as popped:
-            QApplication.sendEvent(app, QFileOpenEvent(QUrl("liaison://pop?phone=%2B442079460958")))
-        assert popped.args == ["+442079460958"]
-        # a hostile link is refused and pops nothing; other files pass through untouched
+            handled = QApplication.sendEvent(app, QFileOpenEvent(QUrl("liaison://pop?phone=%2B442079460958")))
+        assert handled and popped.args == ["+442079460958"]
+        # a hostile link is refused and pops nothing; another file is not the app's to handle
         with qtbot.assertNotEmitted(server.popRequested):
-            QApplication.sendEvent(app, QFileOpenEvent(QUrl("liaison://pop?phone=1;rm%20-rf")))
-            QApplication.sendEvent(app, QFileOpenEvent(QUrl.fromLocalFile("/tmp/report.pdf")))
+            assert QApplication.sendEvent(app, QFileOpenEvent(QUrl("liaison://pop?phone=1;rm%20-rf")))
+            assert not QApplication.sendEvent(app, QFileOpenEvent(QUrl.fromLocalFile("/tmp/report.pdf")))
     finally:
-        app.removeEventFilter(server)
+        app.popLinkOpened.disconnect(server.open_link)
