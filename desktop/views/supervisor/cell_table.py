@@ -17,14 +17,13 @@ that are not enabled; a model without `cell()` is painted by `QTableView` as usu
 """
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
-from typing import Final, Protocol
+from typing import Final, Protocol, cast
 
 from PySide6.QtCore import QAbstractItemModel, QLine, QRect
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyleOptionViewItem, QTableView, QWidget
 
-from desktop.views.supervisor.cell_delegate import Cell, CellColours, ShapedTexts, draw_cell
+from desktop.views.supervisor.cell_delegate import CellColours, CellModel, ShapedTexts, draw_cell
 
 _ENABLED: Final = QStyle.StateFlag.State_Enabled
 _ROWS: Final = QAbstractItemView.SelectionBehavior.SelectRows
@@ -33,7 +32,6 @@ Column = tuple[int, int, int]
 Row = tuple[int, int, int]
 #: a rectangle as (left, top, right, bottom), inclusive
 Box = tuple[int, int, int, int]
-CellFunction = Callable[[int, int], Cell]
 
 
 class ColumnPainter(Protocol):
@@ -86,7 +84,8 @@ class CellTable(QTableView):
         if not rows or not columns:
             return
         rects: list[QRect] = list(region)  # type: ignore[call-overload] # iterable, not in the stub
-        boxes = [box for box in (_clipped(r.getCoords(), limits) for r in rects) if box is not None]  # type: ignore[arg-type]
+        clipped = (_clipped(rect.getCoords(), limits) for rect in rects)  # type: ignore[arg-type] # a 4-tuple
+        boxes = [box for box in clipped if box is not None]
         if len(boxes) == 1:
             wanted = [(row, columns) for row in rows]
         else:  # scattered cells: a rectangle each
@@ -103,7 +102,7 @@ class CellTable(QTableView):
                 lines = _grid_lines(boxes, rows, columns, rtl)
                 if lines:
                     painter.drawLines(lines)
-                self._paint_leading_lines(painter, rects, limits, rtl)
+                self._paint_leading_lines(painter, boxes, rtl)
         finally:
             painter.end()
 
@@ -171,7 +170,7 @@ class CellTable(QTableView):
         """Paint `columns` of `row` (one call per row a paint touches); `selected` None: ask the
         selection model for each cell."""
         texts, painters = self.texts, self._painters
-        cell: CellFunction = model.cell  # type: ignore[attr-defined] # paintEvent checked it is a CellModel
+        cell = cast(CellModel, model).cell  # paintEvent checked that it has `cell`
         selection = self.selectionModel() if selected is None else None
         for column, left, width in columns:
             chosen = bool(selected) or (
@@ -183,18 +182,14 @@ class CellTable(QTableView):
             else:
                 draw_cell(painter, texts, (left, top, width, height), cell(row, column), chosen, colours)
 
-    def _paint_leading_lines(
-        self, painter: QPainter, rects: list[QRect], limits: tuple[int | None, int | None, int], rtl: bool
-    ) -> None:
+    def _paint_leading_lines(self, painter: QPainter, boxes: list[Box], rtl: bool) -> None:
         """The top and leading grid lines some styles ask for when the headers are hidden, drawn as
-        `QTableView` does: per dirty rectangle, when its edge is the first row's or column's."""
+        `QTableView` does: per dirty rectangle (`boxes`, clipped), when its edge is the first row's
+        or column's."""
         option = QStyleOptionViewItem()
         if not self.style().styleHint(QStyle.StyleHint.SH_Table_AlwaysDrawLeftTopGridLines, option, self):
             return
-        for rect in rects:
-            box = _clipped(rect.getCoords(), limits)  # type: ignore[arg-type] # a 4-tuple
-            if box is None:
-                continue
+        for box in boxes:
             rows = self._rows_in(box, 1)
             columns = self._columns_in(box, 1, rtl)
             if not rows or not columns:

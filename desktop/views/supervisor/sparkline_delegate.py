@@ -1,10 +1,10 @@
 """The queue panel's "last 30 minutes" cell (drawn by `sparkline_picture.SparklinePicture`).
 
-Each queue's sparkline is a pixmap kept per queue, size, pixel ratio, theme and target, and brought
-up to date in place when the model hands out a new tuple of samples (only then): most snapshots
-repaint a 2-6 px strip of it or nothing. A paint fills the cell's background or selection and
-blits the pixmap; it asks the model once (`QueueModel.trend`) instead of four `data()` round trips.
-The pens are made once per theme (`theme_changed`).
+Each queue's sparkline is a pixmap kept per queue, size, pixel ratio and target (all dropped when
+the theme changes, `theme_changed`), and brought up to date in place when the model hands out a new
+tuple of samples (only then): most snapshots repaint a 2-6 px strip of it or nothing. A paint
+fills the cell's background or selection and blits the pixmap; it asks the model once
+(`QueueModel.trend`) instead of four `data()` round trips. The pens are made once per theme.
 """
 
 from typing import Final, Protocol, cast
@@ -33,19 +33,19 @@ class SparklineDelegate(QStyledItemDelegate):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._theme = ""
+        #: the current theme's pens; None until the next paint reads the theme
         self._pens: Pens | None = None
-        #: (queue, size, pixel ratio, theme, target) → the queue's picture
+        #: (queue, size, pixel ratio, target) → the queue's picture, in the pens' theme
         self._cache: dict[tuple[object, ...], SparklinePicture] = {}
 
     def theme_changed(self) -> None:
-        """The theme was switched: draw with its colours from now on."""
-        self._theme = ""
+        """The theme was switched: draw with its colours from now on (every picture again)."""
+        self._pens = None
         self._cache.clear()
 
-    def _make_pens(self) -> Pens:
+    @staticmethod
+    def _make_pens() -> Pens:
         chosen = current_theme()
-        self._theme = chosen.name
         fill = QColor(chosen.accent)
         fill.setAlphaF(0.35)
         # a 1 px line: stroking 1.5 px cost ~10 times as much
@@ -88,12 +88,13 @@ class SparklineDelegate(QStyledItemDelegate):
 
     def picture(self, queue_id: str, target: object, size: QSize, ratio: float) -> SparklinePicture:
         """The queue's picture at this size, ratio and target, in the current theme."""
-        if not self._theme or self._pens is None:
-            self._pens = self._make_pens()
-        key = (queue_id, size.width(), size.height(), ratio, self._theme, target)
+        pens = self._pens
+        if pens is None:
+            pens = self._pens = self._make_pens()
+        key = (queue_id, size.width(), size.height(), ratio, target)
         found = self._cache.get(key)
         if found is None:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
-            found = self._cache[key] = SparklinePicture(size, ratio, target, self._pens)
+            found = self._cache[key] = SparklinePicture(size, ratio, target, pens)
         return found
