@@ -96,6 +96,12 @@ def normalise(phone: str, *, e164: str | None = None, region: str | None = None)
     return normalize_phone(phone, region)
 
 
+def needs_region(phone: str, *, e164: str | None = None) -> bool:
+    """Whether `normalise` reads `phone` in a region: not when the phone system's E.164 form is
+    valid or the number starts with `+` (a caller may then skip working the region out)."""
+    return (e164 is None or normalize_phone(e164, None) is None) and not phone.strip().startswith("+")
+
+
 def _when(value: str | None) -> datetime:
     if not value:
         return _NEVER

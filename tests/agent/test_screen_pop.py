@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 
 from desktop.services.api_errors import TransportError
-from desktop.services.screen_pop import PopCandidate, rank, resolve
+from desktop.services.screen_pop import PopCandidate, needs_region, normalise, rank, resolve
 from desktop.services.store import Cache, apply_page
 from tests.unit.store.conftest import ChangeFactory
 from wire.lookups import CustomerSummary, LookupResponse
@@ -152,3 +152,25 @@ def test_rank_breaks_ties_by_name_and_puts_customers_without_contacts_last() -> 
     make: Callable[..., PopCandidate] = lambda i, n, last=None: PopCandidate(i, n, None, "", 0, last)  # noqa: E731
     ranked = rank([make("b", "Zed"), make("a", "Amy"), make("c", "Cy", "2026-01-01T00:00:00Z")])
     assert [c.customer_id for c in ranked] == ["c", "a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("phone", "e164", "needed"),
+    [
+        ("020 7946 0958", None, True),  # national: read in a region
+        ("020 7946 0958", "+442079460958", False),  # the phone system's valid form is used
+        ("020 7946 0958", "not a number", True),  # an invalid form falls back to the national one
+        (" +44 20 7946 0958", None, False),
+        ("+1 206 201 8178", "garbage", False),
+    ],
+)
+def test_a_region_is_needed_only_where_normalise_reads_one(
+    phone: str, e164: str | None, needed: bool
+) -> None:
+    assert needs_region(phone, e164=e164) is needed
+    if not needed:  # the region then changes nothing
+        assert normalise(phone, e164=e164, region="GB") == normalise(phone, e164=e164, region="US")
+        assert normalise(phone, e164=e164, region=None) is not None
+    else:
+        assert normalise(phone, e164=e164, region="GB") == "+442079460958"
+        assert normalise(phone, e164=e164, region="US") != "+442079460958"

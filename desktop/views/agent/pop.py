@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QObject, Qt, Signal
 
-from desktop.services.screen_pop import PopResult, normalise, resolve
+from desktop.services.screen_pop import PopResult, needs_region, resolve
 from desktop.views.agent.chooser import CustomerChooser
 from desktop.views.agent.region import default_region
 from desktop.views.i18n import tr
@@ -52,7 +52,7 @@ class ScreenPopper(QObject):
     def pop(self, phone: str, *, token: str, e164: str | None = None) -> PopResult:
         """Pop `phone` now from the cache; a server lookup follows on a worker when needed."""
         region = self.region
-        if region is None and not _international(phone, e164):
+        if region is None and needs_region(phone, e164=e164):
             region = default_region(self.ctx)  # two cache reads: only for a national number
         result = resolve(self.ctx.cache, phone, e164=e164, region=region)
         api = self.ctx.api
@@ -115,8 +115,3 @@ class ScreenPopper(QObject):
     def _lookup_crashed(self, cached: PopResult, token: str, error: BaseException) -> None:
         log.warning("screen pop lookup crashed: %s", type(error).__name__, exc_info=error)
         self.show(cached, token)
-
-
-def _international(phone: str, e164: str | None) -> bool:
-    """Whether the number needs no region: the phone system's valid E.164 form, or a `+` number."""
-    return (e164 is not None and normalise(e164) is not None) or phone.strip().startswith("+")
