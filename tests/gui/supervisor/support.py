@@ -8,6 +8,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex
 
 if TYPE_CHECKING:
     from desktop.services.queue_watch_state import Update
+    from desktop.views.supervisor.cell_table import CellTable
 
 
 @dataclass
@@ -68,3 +69,19 @@ class Feed:
         )
         assert update is not None
         return update
+
+
+def record_paints(view: "CellTable") -> list[tuple[int, int]]:
+    """Make `view` record each cell it paints, (row, column) in paint order, and paint it as it
+    does (a probe on `CellTable.paint_row`); the list fills as the view paints."""
+    painted: list[tuple[int, int]] = []
+    paint_row = view.paint_row
+
+    def recording(
+        painter: Any, model: Any, row: int, top: int, height: int, columns: list[Any], *rest: Any
+    ) -> None:
+        painted.extend((row, column) for column, _left, _width in columns)
+        paint_row(painter, model, row, top, height, columns, *rest)
+
+    view.paint_row = recording  # type: ignore[method-assign]
+    return painted

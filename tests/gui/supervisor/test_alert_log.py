@@ -39,15 +39,19 @@ def test_the_ring_keeps_qts_contract_and_the_newest_lines(qtmodeltester: ModelTe
     assert len(signals.changed) == 3
 
 
+def _show(qtbot: QtBot, view: AlertLogView, height: int) -> None:
+    qtbot.addWidget(view)
+    view.resize(300, height)
+    view.show()
+    qtbot.waitExposed(view)
+
+
 def test_the_view_shows_the_newest_line_and_keeps_selection_and_place(
     qtbot: QtBot, qapp: QApplication
 ) -> None:
     model = AlertLogModel(keep=50)
     view = AlertLogView(model)
-    qtbot.addWidget(view)
-    view.resize(300, 200)
-    view.show()
-    qtbot.waitExposed(view)
+    _show(qtbot, view, 200)
     bar = view.verticalScrollBar()
     top, maximum = bar.minimum(), bar.maximum()
     assert maximum > top and bar.value() == maximum  # at the end from the start
@@ -78,10 +82,7 @@ def test_the_view_shows_the_newest_line_and_keeps_selection_and_place(
 def test_an_empty_log_says_so(qtbot: QtBot) -> None:
     model = AlertLogModel(keep=10)
     view = AlertLogView(model)
-    qtbot.addWidget(view)
-    view.resize(300, 120)
-    view.show()
-    qtbot.waitExposed(view)
+    _show(qtbot, view, 120)
 
     def inked_at_top() -> int:
         image = view.viewport().grab().toImage()
@@ -116,10 +117,7 @@ def test_new_lines_at_the_end_move_the_pixels_and_paint_only_what_came_in(
     view = AlertLogView(model)
     probe = _PaintedRows(view)
     view.setItemDelegate(probe)
-    qtbot.addWidget(view)
-    view.resize(300, 200)
-    view.show()
-    qtbot.waitExposed(view)
+    _show(qtbot, view, 200)
     model.add([f"line {n}" for n in range(60)])
     bar = view.verticalScrollBar()
     if reading_above:

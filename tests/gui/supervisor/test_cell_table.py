@@ -24,6 +24,7 @@ from desktop.views.supervisor.cell_delegate import Cell, CellDelegate
 from desktop.views.supervisor.cell_table import CellTable
 from desktop.views.supervisor.sparkline_delegate import SparklineDelegate
 from desktop.views.theme import apply_theme
+from tests.gui.supervisor.support import record_paints
 
 pytestmark = pytest.mark.gui
 
@@ -202,19 +203,10 @@ def test_scrolled_and_disabled_views_paint_alike(qtbot: QtBot, app: QApplication
 def test_a_changed_cell_repaints_only_its_region_and_alike(qtbot: QtBot, app: QApplication) -> None:
     model, reference, subject = _pair(qtbot)
     app.processEvents()
-    painted: list[tuple[int, list[int]]] = []
-    original = subject.paint_row
-
-    def recording(
-        painter: Any, board: Any, row: int, top: int, height: int, columns: list[Any], *rest: Any
-    ) -> None:
-        painted.append((row, [c[0] for c in columns]))
-        original(painter, board, row, top, height, columns, *rest)
-
-    subject.paint_row = recording  # type: ignore[method-assign]
+    painted = record_paints(subject)
     model.set_text(3, 2, "a new and much longer text")
     app.processEvents()
-    assert painted == [(3, [2])]  # the one cell, not its row or the view
+    assert painted == [(3, 2)]  # the one cell, not its row or the view
     # what is on screen (the backing store: the cell painted over the old picture) is what a full
     # repaint shows, and what the reference view paints
     on_screen = _on_screen(subject)
@@ -235,16 +227,7 @@ def test_scattered_changes_repaint_their_cells_once_and_alike(
     for view in (reference, subject):
         view.selectRow(7)
     app.processEvents()
-    painted: list[tuple[int, int]] = []
-    original = subject.paint_row
-
-    def recording(
-        painter: Any, board: Any, row: int, top: int, height: int, columns: list[Any], *rest: Any
-    ) -> None:
-        painted.extend((row, c[0]) for c in columns)
-        original(painter, board, row, top, height, columns, *rest)
-
-    subject.paint_row = recording  # type: ignore[method-assign]
+    painted = record_paints(subject)
     changed = [(1, 1), (1, 2), (4, 4), (7, 3), (9, 0), (12, 2), (12, 4), (14, 1)]
     for row, column in changed:
         model.set_text(row, column, f"new {row}.{column}")

@@ -9,35 +9,19 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
 from desktop.services.api import ServerEvent
 from desktop.views.context import ChangeHub, ViewContext
-from desktop.views.supervisor.cell_table import CellTable
 from desktop.views.supervisor.panel import SupervisorPanel, shown_rows
 from desktop.views.tasks import TaskRunner
-from tests.gui.supervisor.support import record
+from tests.gui.supervisor.support import record, record_paints
 from tests.supervisor.factories import agent, queue, snapshot, stamp
 
 pytestmark = pytest.mark.gui
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-Painted = set[tuple[str, int, int]]
-
-
-def _record_paints(view: CellTable, painted: Painted) -> None:
-    """Make `view` record each cell it paints as (view, row, column), then paint it as it does."""
-    name, paint_row = view.objectName(), view.paint_row
-
-    def recording(
-        painter: QPainter, model: Any, row: int, top: int, height: int, columns: list[Any], *rest: Any
-    ) -> None:
-        painted.update((name, row, column) for column, _left, _width in columns)
-        paint_row(painter, model, row, top, height, columns, *rest)
-
-    view.paint_row = recording  # type: ignore[method-assign]
 
 
 @pytest.fixture
@@ -114,9 +98,8 @@ def test_every_changed_visible_cell_is_repainted_and_off_screen_changes_paint_no
     now = 5000.0
     panel = SupervisorPanel(ctx, clock=lambda: now)  # a still clock: texts change only by data
     qtbot.addWidget(panel)
-    painted: Painted = set()
-    _record_paints(panel.queue_view, painted)  # the trend column too: painted by its row
-    _record_paints(panel.agent_view, painted)
+    # the cells each table paints (the trend column too: painted by its row)
+    painted = {"queueTable": record_paints(panel.queue_view), "agentBoard": record_paints(panel.agent_view)}
     panel.resize(1400, 900)
     panel.show()
     qtbot.waitExposed(panel)
@@ -141,7 +124,8 @@ def test_every_changed_visible_cell_is_repainted_and_off_screen_changes_paint_no
         everything = {name: _all(view) for name, view in views.items()}
         for recorded in signals.values():
             recorded.clear()
-        painted.clear()
+        for cells in painted.values():
+            cells.clear()
         data = snapshot(queues, agents, at=float(second))
         ctx.hub.server_event.emit(ServerEvent("queue_snapshot", data, str(second)))
         qapp.processEvents()
@@ -151,7 +135,7 @@ def test_every_changed_visible_cell_is_repainted_and_off_screen_changes_paint_no
             after = _shown(view)
             changed = {cell for cell, value in after.items() if before[name].get(cell) != value}
             assert changed, f"{name}: the test moves something on screen each second"
-            repainted = {(row, column) for view_name, row, column in painted if view_name == name}
+            repainted = set(painted[name])
             assert changed <= repainted, f"{name}: changed cells not repainted: {changed - repainted}"
             # off-screen changes did not make Qt repaint the whole viewport
             assert len(repainted) < len(after) // 2, f"{name}: {len(repainted)} of {len(after)} repainted"

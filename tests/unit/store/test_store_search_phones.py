@@ -10,6 +10,16 @@ from desktop.services.store.apply import reindex_pending
 from desktop.services.store.text import phone_forms, phone_index_forms
 from tests.unit.store.conftest import ChangeFactory
 
+#: Ada's number (+44 7400 123456) as an agent may type it, whole or in part (3+ digits)
+ADA_NUMBERS = (
+    "740",
+    "07400",
+    "07400 123456",
+    "7400 123 456",
+    "+44 7400 123456",
+    "447400123456",
+    "123456",
+)
 #: what an agent may type for Ada (+44 7400 123456, account AC-001234) and for Sam (+1 206 201 8178)
 QUERIES = [
     "7",
@@ -22,13 +32,7 @@ QUERIES = [
     "12",
     "20",
     "78",
-    "740",
-    "07400",
-    "07400 123456",
-    "7400 123 456",
-    "+44 7400 123456",
-    "447400123456",
-    "123456",
+    *ADA_NUMBERS,
     "2062018178",
     "(206) 201-8178",
     "ada 74001",
@@ -102,15 +106,7 @@ def test_numbers_find_phones_as_before(filled: Cache) -> None:
     assert hits["12"] == hits["20"] == ["c2"]
     assert hits["1"] == ["c2", "c3"]  # and Zed's account ZZ-1
     assert hits["78"] == []  # inside Sam's numbers, not at the start of one
-    for query in (
-        "740",
-        "07400",
-        "07400 123456",
-        "7400 123 456",
-        "+44 7400 123456",
-        "447400123456",
-        "123456",
-    ):
+    for query in ADA_NUMBERS:
         assert hits[query] == ["c1"], query
     assert hits["2062018178"] == hits["(206) 201-8178"] == ["c2"]
 
