@@ -1,5 +1,6 @@
 """The msgspec fast path decodes pull pages exactly like the pydantic models, and refuses bad input."""
 
+import gc
 import json
 import uuid
 
@@ -73,6 +74,13 @@ def test_fast_and_pydantic_agree() -> None:
     assert isinstance(got[0].record, Customer) and got[0].record.display_name == "Åsa Öberg"
     assert isinstance(got[1].record, Interaction) and got[1].record.channel == "field_visit"
     assert got[2].record is None
+
+
+def test_validated_changes_are_left_out_of_the_cycle_collector() -> None:
+    _, validated = decode_and_validate(_page([_customer(loyalty_level={"tier": ["gold"]})]))
+    change = validated["directory"][0]
+    assert not gc.is_tracked(change)
+    assert change.extra == {"loyalty_level": {"tier": ["gold"]}}
 
 
 def test_unknown_fields_of_a_newer_server_are_kept() -> None:
