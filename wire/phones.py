@@ -10,6 +10,7 @@ from typing import Final
 #: characters people put between digits; removed before parsing
 _SEPARATORS: Final = re.compile(r"[\s\-().\/\u00a0\u2010-\u2015]+")
 _MAX_INPUT: Final = 64
+_NOT_ASCII_DIGIT: Final = re.compile(r"[^0-9]+")
 
 
 @lru_cache(maxsize=1)
@@ -51,7 +52,12 @@ def normalize_phone(raw: str, default_region: str | None) -> str | None:
 
 
 def phone_digits(e164: str) -> str:
-    """The digits of an E.164 number, country code included (`+44 7400…` → `447400…`)."""
+    """The digits of an E.164 number, country code included (`+44 7400…` → `447400…`).
+
+    ASCII text (every stored E.164 number) takes one regular expression: its only digits are 0-9.
+    Search documents are built from hundreds of thousands of phones while priming."""
+    if e164.isascii():
+        return _NOT_ASCII_DIGIT.sub("", e164)
     return "".join(c for c in e164 if c.isdigit())
 
 
@@ -62,7 +68,8 @@ def national_digits(e164: str) -> str:
     a string whose calling code is unknown is returned as all its digits.
     """
     digits = phone_digits(e164)
+    codes = calling_codes()
     for size in (1, 2, 3):
-        if digits[:size] in calling_codes():
+        if digits[:size] in codes:
             return digits[size:]
     return digits

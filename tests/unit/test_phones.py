@@ -44,3 +44,9 @@ def test_digit_forms() -> None:
     assert national_digits("+12015550123") == "2015550123"
     assert national_digits("+4930123456") == "30123456"
     assert national_digits("+353851234567") == "851234567"
+
+
+def test_phone_digits_keep_every_digit_character() -> None:
+    assert phone_digits("+44 (0)7400-123.456/7") == "44074001234567"
+    assert phone_digits("+\u0664\u0664 7400") == "\u0664\u06647400"  # non-ASCII digits count too
+    assert phone_digits("") == phone_digits("+") == ""

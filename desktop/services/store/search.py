@@ -81,13 +81,12 @@ class _Sources:
 
 
 def _document(sources: _Sources) -> tuple[str, str]:
-    """(words text, digits text) of one customer."""
+    """(words text, digits text) of one customer: the first occurrence of each word, in order."""
     word_set: list[str] = []
-    digit_set: list[str] = []
     for value in sources.names:
         if value:
             word_set += words(value)
-    compact_sources: list[str] = [sources.account_number or ""]
+    digit_set: list[str] = []
     for kind, value in sources.points:
         if not value:
             continue
@@ -98,16 +97,18 @@ def _document(sources: _Sources) -> tuple[str, str]:
         else:
             word_set += words(value)
             word_set.append("".join(words(value.partition("@")[0])))
-    compact_sources += [k for k in sources.keys if k]
-    compact_sources += [n for n in sources.numbers if n]
-    for source in compact_sources:
+    for source in (sources.account_number, *sources.keys, *sources.numbers):
+        if not source:
+            continue
         parts = words(source)
         word_set += parts
         word_set.append("".join(parts))
         number = digits(source)
         if number:
             digit_set.append(number)
-    return " ".join(w for w in dict.fromkeys(word_set) if w), " ".join(dict.fromkeys(digit_set))
+    unique = dict.fromkeys(word_set)
+    unique.pop("", None)
+    return " ".join(unique), " ".join(dict.fromkeys(digit_set))
 
 
 def _rows(conn: Connection, sql: str, ids: Sequence[str]) -> Any:
