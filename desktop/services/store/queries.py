@@ -2,13 +2,17 @@
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
+from desktop.services.store.driver import run
 from desktop.services.store.entities import SPECS
 from desktop.services.store.rows import read_row
-from desktop.services.store.schema import MIRRORS, outbox, rejected_log, row_scope, server_shadow
+from desktop.services.store.schema import MIRRORS, outbox, rejected_log
+
+#: rows per hashed batch of `scope_checksum`
+_CHECKSUM_ROWS: Final = 5000
 
 
 @dataclass(frozen=True)
@@ -102,25 +106,24 @@ def scope_checksum(conn: Connection, scope: str) -> tuple[int, str]:
     The same computation as the server's `/api/v1/sync/scope_checksum`: entities by name, ids
     bytewise (SQLite's BINARY collation), and each row's *server* version (its shadow's when it
     has local edits). Stale memberships of a scope being re-primed are not counted.
+
+    It reads every row of the scope (the integrity check after priming, then daily): on the driver
+    connection, lines made a few thousand at a time and hashed in one update each (the digest is
+    the same as line by line), without SQLAlchemy's per-row result processing.
     """
     digest = hashlib.sha256()
     count = 0
     for entity in sorted(MIRRORS):
-        mirror = MIRRORS[entity]
-        query = (
-            select(row_scope.c.id, func.coalesce(server_shadow.c.version, mirror.c.version).label("version"))
-            .select_from(row_scope)
-            .outerjoin(
-                server_shadow,
-                and_(server_shadow.c.entity == entity, server_shadow.c.entity_id == row_scope.c.id),
-            )
-            .outerjoin(mirror, mirror.c.id == row_scope.c.id)
-            .where(row_scope.c.scope == scope, row_scope.c.entity == entity, row_scope.c.stale.is_(False))
-            .order_by(row_scope.c.id)
+        rows = run(
+            conn,
+            "SELECT r.id, coalesce(s.version, m.version) FROM row_scope AS r "
+            "LEFT JOIN server_shadow AS s ON s.entity = r.entity AND s.entity_id = r.id "
+            f'LEFT JOIN "{entity}" AS m ON m.id = r.id '
+            "WHERE r.scope = ? AND r.entity = ? AND r.stale = 0 ORDER BY r.id",
+            (scope, entity),
         )
-        for row_id, version in conn.execute(query):
-            if version is None:
-                continue
-            digest.update(f"{entity}\t{row_id}\t{int(version)}\n".encode())
-            count += 1
+        while part := rows.fetchmany(_CHECKSUM_ROWS):
+            lines = [f"{entity}\t{row_id}\t{int(version)}\n" for row_id, version in part if version is not None]
+            digest.update("".join(lines).encode())
+            count += len(lines)
     return count, "sha256:" + digest.hexdigest()

@@ -11,6 +11,7 @@ from desktop.services.store import (
     customer,
     customers_by_phone,
     outbox_counts,
+    reset_scope,
     scope_checksum,
 )
 from tests.unit.store.conftest import ChangeFactory
@@ -85,3 +86,19 @@ def test_scope_checksum_matches_a_hand_computed_one(cache: Cache, change: Change
     with cache.read() as conn:
         assert scope_checksum(conn, "territory:t1") == (6, expected)
         assert scope_checksum(conn, "nothing")[0] == 0
+
+
+def test_scope_checksum_leaves_out_stale_members_and_uses_the_shadow_version(
+    cache: Cache, change: ChangeFactory
+) -> None:
+    apply_page(cache.writer, "directory", [change("customer", f"c{n}", 1) for n in range(3)], "a")
+    apply_local_edit(cache.writer, "customer", "c1", "update", {"region": "North"})
+    # the server's newer version arrives while the local edit is pending: the shadow has it
+    apply_page(cache.writer, "directory", [change("customer", "c1", 7)], "b")
+    lines = ["customer\tc0\t1\n", "customer\tc1\t7\n", "customer\tc2\t1\n"]
+    expected = "sha256:" + hashlib.sha256("".join(lines).encode()).hexdigest()
+    with cache.read() as conn:
+        assert scope_checksum(conn, "directory") == (3, expected)
+    reset_scope(cache.writer, "directory")  # every membership stale until the snapshot re-sends it
+    with cache.read() as conn:
+        assert scope_checksum(conn, "directory") == (0, "sha256:" + hashlib.sha256().hexdigest())
