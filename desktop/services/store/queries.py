@@ -123,7 +123,9 @@ def scope_checksum(conn: Connection, scope: str) -> tuple[int, str]:
             (scope, entity),
         )
         while part := rows.fetchmany(_CHECKSUM_ROWS):
-            lines = [f"{entity}\t{row_id}\t{int(version)}\n" for row_id, version in part if version is not None]
+            lines = [
+                f"{entity}\t{row_id}\t{int(version)}\n" for row_id, version in part if version is not None
+            ]
             digest.update("".join(lines).encode())
             count += len(lines)
     return count, "sha256:" + digest.hexdigest()
