@@ -1,11 +1,13 @@
-"""SQLAlchemy Core tables of the offline cache (schema version 6: see `migrations.py`).
+"""SQLAlchemy Core tables of the offline cache (schema version 7: see `migrations.py`).
 
 - one mirror table per synced entity (named as the entity), with `id`, `version`, the wire fields
   of `wire.records` and `extra` (JSON of fields this build does not know). The `conflict` mirror is
   SYNC.md's client-side `sync_conflict`. A row created locally and not yet pulled back has version 0;
 - `row_scope` (`WITHOUT ROWID`, clustered on its key `(entity, id, scope)`): which subscribed
   scopes hold each row (`stale` marks memberships of a scope being re-primed, dropped when its
-  snapshot completes);
+  snapshot completes). `ix_row_scope_stale` is a partial index of the stale memberships only
+  (empty unless a scope is re-priming): finding a scope's stale rows when its snapshot completes
+  reads it instead of every membership of the scope;
 - SYNC.md §2 client tables: `outbox`, `acked_log`, `server_shadow` (NULL `values_json`: deleted
   on the server), `rejected_log`;
 - `sync_state` (one row: epoch, client id, last success/error) and `sync_scope` (cursor, primed,
@@ -33,6 +35,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -93,6 +96,8 @@ row_scope: Final = Table(
     sqlite_with_rowid=False,
 )
 Index("ix_row_scope_scope", row_scope.c.scope, row_scope.c.entity, row_scope.c.id)
+#: queries must say `stale = 1` (the index's own condition) for SQLite to use it
+Index("ix_row_scope_stale", row_scope.c.scope, sqlite_where=text("stale = 1"))
 
 outbox: Final = Table(
     "outbox",

@@ -69,15 +69,17 @@ def mark_stale(conn: Connection, scope: str | None = None) -> None:
 
 
 def sweep(conn: Connection, scope: str, touched: Touched, *, stale_only: bool) -> int:
-    """Remove the scope's (stale) memberships and delete rows left orphaned; returns rows deleted."""
-    condition = row_scope.c.scope == scope
-    if stale_only:
-        condition = and_(condition, row_scope.c.stale.is_(True))
+    """Remove the scope's (stale) memberships and delete rows left orphaned; returns rows deleted.
+
+    The stale ones are found by the partial index `ix_row_scope_stale` (the condition says
+    `stale = 1`, as the index does): a scope whose snapshot completes without any stale member,
+    every first priming, costs a lookup instead of a read of all its memberships."""
+    condition = "scope = ? AND stale = 1" if stale_only else "scope = ?"
     keys = [
-        (str(r.entity), str(r.id))
-        for r in conn.execute(select(row_scope.c.entity, row_scope.c.id).where(condition))
+        (str(e), str(i))
+        for e, i in run(conn, f"SELECT entity, id FROM row_scope WHERE {condition}", (scope,))
     ]
-    conn.execute(delete(row_scope).where(condition))
+    run(conn, f"DELETE FROM row_scope WHERE {condition}", (scope,))
     removed = 0
     for entity, row_id in keys:
         if entity in MIRRORS and drop_if_orphan(conn, entity, row_id, touched):

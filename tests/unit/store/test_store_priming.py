@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection
 
-from desktop.services.store import Cache, apply_page, open_cache, search, state
+from desktop.services.store import Cache, apply_page, open_cache, reset_scope, search, state
 from desktop.services.store import migrations as migrations_module
 from desktop.services.store.apply import REINDEX_BATCH, apply_changes, reindex_pending
 from desktop.services.store.rows import Touched
@@ -231,6 +231,40 @@ def test_v3_step_rebuilds_row_scope_and_adds_the_indexes(tmp_path: Path, change:
         fresh_sql, fresh_names = _layout(conn)
     with open_cache(path, None)[0] as again, again.read() as conn:
         assert _layout(conn) == (fresh_sql, fresh_names)
+
+
+def _stale_plan(conn: Connection) -> str:
+    rows = conn.exec_driver_sql(
+        "EXPLAIN QUERY PLAN SELECT entity, id FROM row_scope WHERE scope = ? AND stale = 1", ("directory",)
+    )
+    return " ".join(str(r[-1]) for r in rows)
+
+
+def test_v7_step_indexes_stale_members_and_a_re_prime_still_drops_what_was_not_resent(
+    tmp_path: Path, change: ChangeFactory
+) -> None:
+    path = tmp_path / "cache.db"
+    cache, _ = open_cache(path, None)
+    with cache:
+        apply_page(cache.writer, "directory", _page_one(change), "a1")
+        reset_scope(cache.writer, "directory")  # both memberships stale until the snapshot re-sends them
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("DROP INDEX ix_row_scope_stale")
+        conn.execute("PRAGMA user_version = 6")
+    finally:
+        conn.close()
+    cache, report = open_cache(path, None)
+    with cache:
+        assert (report.outcome, report.schema_before, report.backup_path) == ("migrated", 6, None)
+        with cache.read() as read:
+            assert "ix_row_scope_stale" in _stale_plan(read)
+        # the snapshot re-sends c1 only and completes: c2, still stale, goes
+        apply_page(cache.writer, "directory", _page_one(change)[:1], "a2", primed=True)
+        with cache.read() as read:
+            held = [tuple(r) for r in read.exec_driver_sql("SELECT id, stale FROM row_scope ORDER BY id")]
+            customers = [str(r[0]) for r in read.exec_driver_sql("SELECT id FROM customer")]
+        assert held == [("c1", 0)] and customers == ["c1"]
 
 
 _APOSTROPHES = re.compile(r"['\u2019\u02bc`]")
