@@ -219,12 +219,19 @@ class NewRow(NamedTuple):
 
 
 def _params(st: _Statements, row: NewRow) -> tuple[Any, ...]:
-    """The upsert parameters `write_row` would bind for the same values."""
-    values = list(msgspec.structs.astuple(row.record))
-    for i in st.json_at:
-        values[i] = dumps(values[i])
-    unknown = {k: v for k, v in row.extra.items() if k not in st.names} if row.extra else None
-    return (row.row_id, row.version, *values, dumps(unknown) if unknown else _EMPTY_EXTRA)
+    """The upsert parameters `write_row` would bind for the same values (a record of an entity
+    without JSON columns, and without unknown fields, binds its struct's values as they are)."""
+    values: tuple[Any, ...] = msgspec.structs.astuple(row.record)
+    if st.json_at:
+        encoded = list(values)
+        for i in st.json_at:
+            encoded[i] = dumps(encoded[i])
+        values = tuple(encoded)
+    extra = _EMPTY_EXTRA
+    if row.extra:
+        unknown = {k: v for k, v in row.extra.items() if k not in st.names}
+        extra = dumps(unknown) if unknown else _EMPTY_EXTRA
+    return (row.row_id, row.version, *values, extra)
 
 
 def write_rows(
@@ -244,13 +251,10 @@ def write_rows(
         if entity == "customer":
             touched.customers.update(row.row_id for row in rows)
         else:
-            for row in rows:
-                old = old_owners.get(row.row_id)
-                if isinstance(old, str):
-                    touched.customers.add(old)
-                new = getattr(row.record, "customer_id", None)
-                if isinstance(new, str):
-                    touched.customers.add(new)
+            owners = {getattr(row.record, "customer_id", None) for row in rows}
+            if old_owners:
+                owners.update(old_owners.get(row.row_id) for row in rows)
+            touched.customers.update(o for o in owners if isinstance(o, str))
     run_many(conn, st.upsert, [_params(st, row) for row in rows])
     touched.changed.add_many(entity, (row.row_id for row in rows))
 
