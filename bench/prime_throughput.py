@@ -48,7 +48,7 @@ import msgspec  # noqa: E402
 import sqlcipher3.dbapi2 as sqlcipher  # type: ignore[import-untyped]  # noqa: E402
 
 from desktop.services import api as api_module  # noqa: E402
-from desktop.services import sync_pull  # noqa: E402
+from desktop.services import sync_lane, sync_pull  # noqa: E402
 from desktop.services.api import ApiClient, PullResult  # noqa: E402
 from desktop.services.api_http import ApiConfig  # noqa: E402
 from desktop.services.store import Cache, open_cache  # noqa: E402
@@ -242,7 +242,7 @@ class EngineRun:
     open_bytes: int
     #: rows per snapshot page the engine asked for
     snapshot_limit: int = 0
-    #: seconds in `Puller.pull_all` (fetch, apply, search rebuild) and in the search rebuild alone
+    #: seconds in `Puller.pull_all` (fetch, apply) and in the search rebuild (on the write lane)
     pull_seconds: float = 0.0
     reindex_seconds: float = 0.0
     #: CPU seconds over `run_once`: this process (every thread) and the server's (None: unknown)
@@ -307,9 +307,10 @@ def prime_with_engine(
 
 def _time_phases(engine: SyncEngine) -> dict[str, float]:
     """Seconds spent in the engine's pull (`Puller.pull_all`) and in its deferred search rebuild
-    (`reindex_pending`), summed while the engine runs: wrappers that time and call the originals.
+    (`reindex_pending`, on the cycle's write lane: between the next scope's pages and beside the
+    integrity check), summed while the engine runs: wrappers that time and call the originals.
     Also CPU seconds of the thread that ran them (`*_cpu`): decoding pages (`decode_and_validate`
-    in the API client, on the engine's thread), applying them (`apply_page`, on the apply lane)
+    in the API client, on the engine's thread), applying them (`apply_page`, on the write lane)
     and the search rebuild; on a shared machine these move much less than wall-clock seconds."""
     spent = {
         "pull": 0.0,
@@ -335,8 +336,9 @@ def _time_phases(engine: SyncEngine) -> dict[str, float]:
 
     engine.puller.pull_all = timed("pull", engine.puller.pull_all)  # type: ignore[method-assign]
     names = vars(sync_pull)  # the names the puller calls, replaced for this process
-    names["reindex_pending"] = timed("reindex", names["reindex_pending"], "reindex_cpu")
     names["apply_page"] = timed("apply", names["apply_page"], "apply_cpu")
+    lane_names = vars(sync_lane)  # the engine's cycle rebuilds the index on its write lane
+    lane_names["reindex_pending"] = timed("reindex", lane_names["reindex_pending"], "reindex_cpu")
     api_names = vars(api_module)
     api_names["decode_and_validate"] = timed("decode", api_names["decode_and_validate"], "decode_cpu")
     return spent
@@ -483,9 +485,10 @@ def main(argv: list[str] | None = None) -> None:
             f"→ {run.rate:,.0f} records/s into the encrypted cache ({run.open_bytes / 2**20:.0f} MiB with its WAL)"
         )
         print(
-            f"        of which the pull {run.pull_seconds:.2f} s (the search index rebuilt after each "
-            f"snapshot: {run.reindex_seconds:.2f} s); the rest of the cycle (integrity check of every "
-            f"new scope against the server's checksum, settle): {run.seconds - run.pull_seconds:.2f} s"
+            f"        of which the pull {run.pull_seconds:.2f} s, then the integrity check of every new "
+            f"scope against the server's checksum, the wait for the search rebuild and settle: "
+            f"{run.seconds - run.pull_seconds:.2f} s; the search index rebuilt after each snapshot on "
+            f"the write lane, beside them: {run.reindex_seconds:.2f} s"
         )
         stages = run.stage_cpu
         print(

@@ -6,7 +6,10 @@ headless (`liaison sync`). `run_once()` is one full cycle:
 1. push pending outbox entries in `client_seq` order (`sync_push.Pusher`);
 2. pull every scope until no page has more (`sync_pull.Puller`); on a 409 epoch reset the acked log
    (30 days) is queued again, the mirrors are reset (`store.reset_epoch`, the outbox kept), the
-   queue is pushed and every scope primed again;
+   queue is pushed and every scope primed again. Pages are applied on the cycle's write lane
+   (`sync_lane.py`), where the search documents a snapshot deferred are rebuilt too, batch by
+   batch between the next pages and beside the integrity check (step 4); the cycle waits for the
+   rebuild before it settles, so it still returns with the index complete;
 3. acked entries that `client_acked_through` covers move to the acked log and their rows settle;
 4. the integrity check (SYNC.md §1): every scope not compared with the server since its last
    snapshot (new, `mode: "reset"`, new epoch) or not for 24 h of the injected `wall_clock` is
@@ -253,6 +256,7 @@ class SyncEngine:
             changed.merge(self.pusher.push_all())
             summary = self._pull(scopes, changed)
             self._verify(scopes, summary, changed)
+            self.puller.finish_index()
             settled = settle_acked(self.cache.writer, summary.acked_through, self.now())
             self.board.changed(settled)
             changed.merge(settled)
@@ -264,9 +268,11 @@ class SyncEngine:
             self.board.update(state="idle", percent=100, last_success=at, last_error=None)
             return changed
         except ApiError as error:
+            self.puller.abandon_index()
             self._failed(error)
             raise
         finally:
+            self.puller.abandon_index()  # waits for the write lane when the cycle failed
             self._busy.clear()
 
     def _pull(self, scopes: list[str], changed: Changed) -> PullSummary:
@@ -275,7 +281,7 @@ class SyncEngine:
         resets = 0
         while True:
             try:
-                summary = self.puller.pull_all(scopes)
+                summary = self.puller.pull_all(scopes, index_later=True)
             except EpochReset as reset:
                 self._epoch_reset(reset, changed)
                 changed.merge(self.pusher.push_all())
@@ -333,7 +339,7 @@ class SyncEngine:
         log.warning("integrity check: %s differ(s) from the server; downloading again", ", ".join(mismatched))
         for name in mismatched:
             changed.merge(reset_scope(self.cache.writer, name))
-        again = self.puller.pull_all(scopes)
+        again = self.puller.pull_all(scopes, index_later=True)
         changed.merge(again.changed)
         summary.acked_through = again.acked_through
         summary.head = again.head

@@ -19,6 +19,13 @@ with `synchronous=FULL`; log pages keep `limit`), and they defer the search inde
 listed in the page's transaction and their documents rebuilt once, in batches, when the scope is
 primed and at the end of every pull (`store.apply.reindex_pending`).
 
+`pull_all(index_later=True)` (the engine's cycle) keeps one write lane (`sync_lane.py`) for the
+whole cycle: every page, log pages too, is applied on it, and the rebuild runs there as a chain of
+batches queued behind the pages, so this thread goes on fetching the next scope (whose pages are
+applied between two batches) and the engine's integrity check reads beside the rebuild; the
+engine waits for the rebuild (`finish_index`) before the cycle ends. Otherwise each `_prime` has a
+lane of its own and `pull_all` rebuilds the documents itself before it goes on.
+
 `watch(wait_ms)` is the long-poll of SYNC.md §3 (the fallback when SSE is down or buffered): one
 pull of the primed scopes at their cursors with `wait_ms` and `limit` 1, which the server answers as
 soon as something changed. It applies nothing: it only says whether a cycle is worth running, and
@@ -29,7 +36,7 @@ two threads.
 import functools
 import hashlib
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -38,6 +45,7 @@ from desktop.services.api import ApiClient, PullResult
 from desktop.services.api_errors import BadResponse
 from desktop.services.store import Cache, Changed, apply_page, drop_scope, reset_scope, state
 from desktop.services.store.apply import reindex_pending
+from desktop.services.sync_lane import WriteLane
 from desktop.services.sync_status import StatusBoard
 from wire.sync import MAX_PULL_LIMIT, MAX_SCOPES_PER_PULL, PullRequest
 
@@ -114,6 +122,8 @@ class Puller:
         self.snapshot_limit = (
             snapshot_limit if snapshot_limit is not None else min(MAX_PULL_LIMIT, limit * SNAPSHOT_FACTOR)
         )
+        #: the cycle's write lane, from `pull_all(index_later=True)` until `finish_index`
+        self._lane: WriteLane | None = None
 
     def subscribe(self, scopes: list[str]) -> Changed:
         """Make the cache's scope list equal `scopes`: new ones start unprimed, others are dropped."""
@@ -130,8 +140,14 @@ class Puller:
                     state.set_cursor(conn, name, None, primed=False, at="")
         return changed
 
-    def pull_all(self, scopes: list[str]) -> PullSummary:
-        """Pull every scope until no page has more; raises `EpochReset` and other `ApiError`s."""
+    def pull_all(self, scopes: list[str], *, index_later: bool = False) -> PullSummary:
+        """Pull every scope until no page has more; raises `EpochReset` and other `ApiError`s.
+
+        `index_later`: pages are applied on the cycle's write lane and the deferred search
+        documents rebuilt there, beside what the caller does next; the caller must end with
+        `finish_index` (or `abandon_index`), also after an error."""
+        if index_later and self._lane is None:
+            self._lane = WriteLane()
         summary = PullSummary()
         self.subscribe(scopes)
         while True:
@@ -239,7 +255,11 @@ class Puller:
         more = False
         for name in names:
             page = result.page.scopes[name]
-            changed = self._apply(name, result, current.scopes[name].primed)
+            primed = current.scopes[name].primed
+            if self._lane is None:
+                changed = self._apply(name, result, primed)
+            else:
+                changed = self._lane.submit(self._apply, name, result, primed).result()
             more = more or page.mode == "reset" or page.has_more
             self._settled(name, result, changed, summary)
         return more, result.page.client_acked_through
@@ -255,7 +275,8 @@ class Puller:
             limit=self.snapshot_limit,
         )
         result = self._fetch(request, [name], summary)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="liaison-apply") as lane:
+        lane = self._lane if self._lane is not None else WriteLane()
+        try:
             while True:
                 page = result.page.scopes[name]
                 applying = lane.submit(self._apply, name, result, False)
@@ -273,8 +294,28 @@ class Puller:
                 if following is None:
                     return
                 result = following
+        finally:
+            if lane is not self._lane:
+                lane.close()
 
     def _reindex(self) -> None:
-        """Rebuild the search documents snapshot pages deferred, a batch per transaction."""
+        """Rebuild the search documents snapshot pages deferred, a batch per transaction: on the
+        cycle's write lane when there is one, else here."""
+        if self._lane is not None:
+            self._lane.start_index(self._cache, self._progress)
+            return
         while reindex_pending(self._cache.writer):
             self._progress()
+
+    def finish_index(self) -> None:
+        """Wait for the search rebuild on the cycle's write lane and stop the lane; raises the
+        rebuild's failure."""
+        lane, self._lane = self._lane, None
+        if lane is not None:
+            lane.finish()
+
+    def abandon_index(self) -> None:
+        """`finish_index` without raising (the cycle is failing with another error already)."""
+        lane, self._lane = self._lane, None
+        if lane is not None:
+            lane.abandon()
