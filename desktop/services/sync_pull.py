@@ -6,7 +6,7 @@ Each page is applied with its cursor in one transaction (`store.apply_page`); a 
 `mode: "reset"` is reset (`store.reset_scope`) and primed again. A scope is marked primed with the
 first log page after its snapshot. A 409 epoch reset propagates to the engine as `EpochReset`.
 
-Priming a scope is pipelined: while page N is applied (on a one-thread "apply lane", still one
+Priming a scope is pipelined: while page N is applied (on a one-thread write lane, still one
 transaction through the one writer), the request for page N+1 is already on the wire from this
 thread, with page N's `next` cursor, known before page N is applied. Requests stay on the calling
 thread, so the stall watchdog's `ApiClient.interrupt(thread)` still hangs up a stuck one; only one
@@ -30,7 +30,7 @@ lane of its own and `pull_all` rebuilds the documents itself before it goes on.
 pull of the primed scopes at their cursors with `wait_ms` and `limit` 1, which the server answers as
 soon as something changed. It applies nothing: it only says whether a cycle is worth running, and
 the cycle (on the live loop's thread) pulls and applies as usual, so pages are never applied from
-two threads.
+two threads at once.
 """
 
 import functools
