@@ -25,15 +25,14 @@ from typing import Final
 #: the Qt-free modules imported on the way to the first window with the cache open (a kept
 #: sign-in shows the window from the cache before it signs in: no HTTP client, no pydantic)
 SESSION_MODULES: Final = (
-    "sqlalchemy",
     "msgspec",
     "keyring",
     "desktop.domain",
     "desktop.services.store",
+    "desktop.services.store.quick_open",
+    "desktop.services.store.search_query",
     "desktop.services.sign_in",
     "desktop.services.opened_cache",
-    "desktop.services.customer_scopes",
-    "desktop.services.customer_screen",
     "desktop.services.profile_cache",
     "desktop.services.profile_lock",
     "desktop.services.sync_status",

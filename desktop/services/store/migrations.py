@@ -38,6 +38,7 @@ from sqlalchemy import Connection, insert
 
 from desktop.services.store.backup import backup_file
 from desktop.services.store.database import Writer
+from desktop.services.store.driver import raw
 from desktop.services.store.errors import CacheError
 from desktop.services.store.schema import (
     FTS_DDL,
@@ -48,6 +49,8 @@ from desktop.services.store.schema import (
     search_dirty,
     sync_state,
 )
+from desktop.services.store.version import SCHEMA_VERSION
+from desktop.services.store.version import user_version as raw_user_version
 
 Migration = Callable[[Connection], None]
 
@@ -138,6 +141,10 @@ MIGRATIONS: Final[list[Migration]] = [
     _v5_word_prefix_index,
     _v6_offers,
 ]
+if len(MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - a build mistake, caught by every test run
+    raise RuntimeError(
+        f"version.SCHEMA_VERSION is {SCHEMA_VERSION}, but there are {len(MIGRATIONS)} migrations"
+    )
 
 #: steps that need no backup before them (see the module's docstring): derived data only, one transaction
 WITHOUT_BACKUP: Final[frozenset[Migration]] = frozenset({_v5_word_prefix_index, _v6_offers})
@@ -151,8 +158,7 @@ class MigrationResult:
 
 
 def user_version(conn: Connection) -> int:
-    value = conn.exec_driver_sql("PRAGMA user_version").scalar()
-    return int(value or 0)
+    return raw_user_version(raw(conn))
 
 
 def migrate(
