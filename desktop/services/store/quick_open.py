@@ -49,7 +49,7 @@ def open_quickly(path: Path, key: str | None) -> tuple[Cache, StartupReport] | N
     cache = Cache(path, key, engines=False)
     try:
         reason = _reason_to_give_way(cache)
-    except Exception as exc:  # the driver's error (plain or SQLCipher): open_cache recovers the file
+    except driver_errors() as exc:  # plain or SQLCipher: open_cache recovers the file
         reason = f"the file could not be read: {exc}"
     if reason is not None:
         cache.close()
