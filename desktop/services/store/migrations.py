@@ -20,7 +20,7 @@ made by an older build lacks (they check first, and are no-ops on a file step 1 
   ranking reads it like any other field.
 
 A step listed in `WITHOUT_BACKUP` changes, in its one transaction, only what the cache derives from
-its mirrors (the search index, which `search.reindex` can rebuild at any time) or only adds empty
+its mirrors (the search index, which `search_index.reindex` can rebuild at any time) or only adds empty
 tables and nullable columns (v6, which fills the new columns from the same rows' `extra`): an error
 or a crash rolls it back, the outbox and logs are never touched and no value is lost, so it needs
 no copy of the file first. The copy is taken when any pending step is not listed (a file two versions behind still gets
