@@ -38,7 +38,7 @@ from sqlalchemy import select
 from desktop.services.store import open_cache
 from desktop.services.store.entities import SPECS
 from desktop.services.store.jsontext import dumps
-from desktop.services.store.search import reindex
+from desktop.services.store.search_index import reindex
 from server.db import tables as t
 from server.db.bootstrap import initialize
 from server.db.engine import Database

@@ -151,7 +151,7 @@ def type_query(bench: Bench, box: SearchBox, counter: PaintCounter, query: Query
 
 def query_only(cache: Cache, queries: list[Query]) -> list[float]:
     samples = []
-    with cache.read() as conn:
+    with cache.read_raw() as conn:
         for query in queries:
             for at in range(1, len(query.text) + 1):
                 t0 = time.perf_counter_ns()
@@ -189,7 +189,7 @@ SHAPES: Final = (
 def shape_figures(cache: Cache, repeats: int) -> list[tuple[str, list[float], int]]:
     """(shape, samples, hits) of the store's `search()` on each of `SHAPES`, `repeats` times each."""
     rows = []
-    with cache.read() as conn:
+    with cache.read_raw() as conn:
         for shape in SHAPES:
             samples = []
             hits = 0

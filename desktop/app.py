@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from desktop.services.opened_cache import OpenedCache
     from desktop.services.session import Session
     from desktop.services.sign_in import SignInRequest
-    from desktop.services.store import Changed
+    from desktop.services.store import Changed, Writer
     from desktop.services.store.startup import CheckResult
     from desktop.services.sync import SyncEngine
     from desktop.services.sync_status import Rejection, SyncStatus
@@ -125,6 +125,10 @@ class ShellOptions:
     integrity_check_delay_ms: int = INTEGRITY_CHECK_DELAY_MS
 
 
+def _engines_open(_writer: "Writer") -> None:
+    """Nothing to do: getting the writer on the write lane has opened the cache's engines."""
+
+
 class Shell:
     """One run of the desktop: the sign-in, then the session's services and the main window."""
 
@@ -197,7 +201,9 @@ class Shell:
     def _open_cache(self) -> "OpenedCache":
         from desktop.services.opened_cache import open_profile_cache
 
-        return open_profile_cache(self.paths, encrypted=self.options.encrypted_cache, check="critical")
+        return open_profile_cache(
+            self.paths, encrypted=self.options.encrypted_cache, check="critical", quick=True
+        )
 
     def _complete(self, request: "SignInRequest") -> "Session":
         """Sign in around the cache the window already shows (on the network lane)."""
@@ -286,31 +292,64 @@ class Shell:
 
     def _window_for_cache(self, opened: "OpenedCache") -> "MainWindow":
         """The session's task runner, change hub and context over the open cache, and the window
-        shown with the search box usable (the user and the API client come with the sign-in)."""
+        shown with the search box usable (the user and the API client come with the sign-in).
+
+        A cache opened quickly (`store.quick_open`: no SQLAlchemy yet) is searched through driver
+        connections at first; its engines are opened on the write lane once the window has painted,
+        and only then are the last session's tabs (and `--customer`) opened, as their screens read
+        through SQLAlchemy. Whatever needs the engines before that opens them itself and waits."""
         from desktop import startup_gc
         from desktop.views.context import ChangeHub, ViewContext
         from desktop.views.tasks import TaskRunner
 
-        self.tasks = TaskRunner(opened.cache.writer)
+        cache = opened.cache
+        self.tasks = TaskRunner(lambda: cache.writer)
         ctx = ViewContext(
-            cache=opened.cache,
+            cache=cache,
             tasks=self.tasks,
             hub=ChangeHub(),
             request_sync=self._request_sync,
             settings=self.settings,
         )
         self.ctx = ctx
-        window = self._show_window(ctx)
+        window = self._show_window(ctx, tabs=cache.engines_open)
         window.firstPainted.connect(startup_gc.resume)
-        customer = self.options.open_customer
-        if customer and self.options.screenshot is None:
-            window.open_customer(customer)
         self._schedule_integrity_check()
         if os.environ.get(READY_PROBE_ENV) == "1":
             from PySide6.QtCore import QTimer
 
             window.firstPainted.connect(lambda: QTimer.singleShot(0, self._report_ready))
+        if cache.engines_open:
+            self._cache_ready()
+        else:
+            from PySide6.QtCore import QTimer
+
+            window.firstPainted.connect(lambda: QTimer.singleShot(0, self._open_engines))
         return window
+
+    def _open_engines(self) -> None:
+        """On the write lane: the cache's SQLAlchemy side (getting the writer there opens it)."""
+        if self._closing or self.tasks is None or self.tasks.closed:
+            return
+        self.tasks.write(_engines_open, done=lambda _none: self._cache_ready(), failed=self._engines_failed)
+
+    def _cache_ready(self) -> None:
+        """The cache reads through SQLAlchemy too: the last session's tabs, and `--customer`."""
+        window = self.window
+        if window is None or self._closing:
+            return
+        window.restore_tabs()
+        customer = self.options.open_customer
+        if customer and self.options.screenshot is None:
+            window.open_customer(customer)
+
+    def _engines_failed(self, error: BaseException) -> None:
+        log.error("the cache could not be opened for writing: %s", error, exc_info=error)
+        if self.window is not None:
+            self.window.show_notice(
+                f"The offline cache could not be opened for changes ({type(error).__name__}): "
+                "search still works; restart Liaison Desk to try again."
+            )
 
     def _request_sync(self) -> None:
         """After a local edit: push soon (before the sign-in the outbox simply waits for it)."""
@@ -443,7 +482,7 @@ class Shell:
     def _integrity_check_failed(self, error: BaseException) -> None:
         log.warning("background integrity check crashed: %s", type(error).__name__, exc_info=error)
 
-    def _show_window(self, ctx: "ViewContext | None") -> "MainWindow":
+    def _show_window(self, ctx: "ViewContext | None", *, tabs: bool = True) -> "MainWindow":
         from desktop.views.main_window import MainWindow
 
         window = MainWindow(
@@ -454,7 +493,7 @@ class Shell:
             log_path=self.log_path,
         )
         self.window = window
-        window.restore_ui()
+        window.restore_ui(tabs=tabs)
         window.show()
         return window
 

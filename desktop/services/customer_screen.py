@@ -22,13 +22,12 @@ from typing import Any, Final
 from sqlalchemy import Connection
 
 from desktop.domain import OPEN_CASE_STATUSES, CaseNote, ContactPoint, Interaction
-from desktop.services.store.driver import run, scalar
+from desktop.services.store.driver import run
 from desktop.services.store.rows import read_row
 
 audit_log: Final = logging.getLogger("liaison.audit")
 
 #: the scope whose priming makes every customer searchable in the cache
-DIRECTORY_SCOPE: Final = "directory"
 _LIKE_ESCAPE: Final = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 _TEXT_COLUMNS: Final = ("summary", "agent_name", "partner", "outcome")
 _INTERACTION_COLUMNS: Final = (
@@ -323,11 +322,6 @@ def owned_by(
         ).fetchall()
         found.update(str(r[0]) for r in rows)
     return found
-
-
-def directory_primed(conn: Connection) -> bool:
-    """Whether every customer is in the cache (the `directory` scope finished priming)."""
-    return bool(scalar(conn, "SELECT primed FROM sync_scope WHERE scope = ?", (DIRECTORY_SCOPE,)))
 
 
 def readable_phone(e164: str, region: str | None = None) -> str:

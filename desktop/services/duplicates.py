@@ -25,13 +25,15 @@ from sqlalchemy import Connection, select
 
 from desktop.services.store.changed import Changed
 from desktop.services.store.database import Writer
+from desktop.services.store.driver import raw
 from desktop.services.store.edits import edit_in, new_record_id
 from desktop.services.store.errors import LocalEditError
 from desktop.services.store.outbox import entries_for
 from desktop.services.store.queries import customers_by_phone
 from desktop.services.store.rows import Touched, read_row
 from desktop.services.store.schema import MIRRORS
-from desktop.services.store.search import reindex, search
+from desktop.services.store.search_index import reindex
+from desktop.services.store.search_query import search
 from desktop.services.store.text import words
 
 #: a name scores at least this (rapidfuzz token sort ratio, 0 to 100) to count as similar
@@ -113,7 +115,7 @@ def _name_candidates(conn: Connection, name: str) -> dict[str, tuple[str, str | 
         queries += [(p, _WORD_LIMIT) for p in longest]
     found: dict[str, tuple[str, str | None]] = {}
     for query, limit in queries:
-        for hit in search(conn, query, limit):
+        for hit in search(raw(conn), query, limit):
             found[hit.customer_id] = (hit.display_name, hit.organisation)
     return found
 

@@ -28,7 +28,7 @@ from desktop.services.store.edits import edit_in, new_record_id
 from desktop.services.store.errors import LocalEditError
 from desktop.services.store.outbox import pending_create
 from desktop.services.store.rows import Touched, read_row
-from desktop.services.store.search import reindex
+from desktop.services.store.search_index import reindex
 from wire.auth import UserInfo
 
 #: the `ref` entities the kept model is made of

@@ -17,7 +17,7 @@ from desktop.services.store.outbox import entry_from_row
 from desktop.services.store.overlay import settle
 from desktop.services.store.rows import Touched
 from desktop.services.store.schema import MIRRORS, acked_log, outbox, rejected_log
-from desktop.services.store.search import reindex
+from desktop.services.store.search_index import reindex
 from desktop.services.sync_status import Rejection
 from wire.sync import Mutation, MutationResult, PushResponse
 

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from desktop.services.store import Cache, Changed, outbox_counts
+from desktop.services.store.changed import Changed
+from desktop.services.store.database import Cache
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,8 @@ class StatusBoard:
 
     def update(self, **fields: object) -> SyncStatus:
         """Change some fields, refresh the counts from the cache, and announce the result."""
+        from desktop.services.store.queries import outbox_counts  # with SQLAlchemy, after the first paint
+
         with self._cache.read() as conn:
             counts = outbox_counts(conn)
         with self._lock:

@@ -84,9 +84,9 @@ class QuickOpen(QLineEdit):
         self.returnPressed.connect(self._open_best)
 
     def _open_best(self) -> None:
-        from desktop.services.store import search
+        from desktop.services.store.search_query import search
 
-        with self._ctx.cache.read() as conn:
+        with self._ctx.cache.read_raw() as conn:
             hits = search(conn, self.text(), limit=1)
         if hits:
             self.customerChosen.emit(hits[0].customer_id)
@@ -201,6 +201,8 @@ class MainWindow(QMainWindow):
         self.agent_desk: AgentDesk | None = None
         self._user_parts = False
         self._restored = False
+        #: the last session's tabs are still to reopen (`restore_ui(tabs=False)`): not saved over
+        self._tabs_pending = False
         self._painted = False
         self.attach_user_parts()
         self._connect_actions()
@@ -435,8 +437,9 @@ class MainWindow(QMainWindow):
 
     # -- UI state ------------------------------------------------------------------------------
 
-    def restore_ui(self) -> None:
-        """Geometry, tool bar and splitter state, and the open tabs of the last session."""
+    def restore_ui(self, *, tabs: bool = True) -> None:
+        """Geometry, tool bar and splitter state, and (unless `tabs=False`: `restore_tabs` later)
+        the open tabs of the last session."""
         self._restored = True
         settings = self.settings
         if settings is None:
@@ -449,9 +452,18 @@ class MainWindow(QMainWindow):
             value = settings.value(key)
             if isinstance(value, QByteArray) and not value.isEmpty():
                 restore(value)
-        if self.tabs is not None:
-            self.tabs.restore_state(settings)
-            self._tabs_changed()
+        self._tabs_pending = True
+        if tabs:
+            self.restore_tabs()
+
+    def restore_tabs(self) -> None:
+        """Reopen the tabs of the last session (once; their screens read the cache, so a window
+        shown before its cache's engines are open restores them when they are: desktop/app.py)."""
+        if not self._tabs_pending or self.tabs is None or self.settings is None:
+            return
+        self._tabs_pending = False
+        self.tabs.restore_state(self.settings)
+        self._tabs_changed()
 
     def save_ui(self) -> None:
         settings = self.settings
@@ -460,7 +472,7 @@ class MainWindow(QMainWindow):
         settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         settings.setValue(STATE_KEY, self.saveState())
         settings.setValue(SPLITTER_KEY, self.splitter.saveState())
-        if self.tabs is not None:
+        if self.tabs is not None and not self._tabs_pending:  # else the last session's tabs stay saved
             self.tabs.save_state(settings)
         settings.sync()
 

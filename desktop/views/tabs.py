@@ -27,7 +27,7 @@ reach the screen through `hub.changed`. A customer created here and not yet sent
 import importlib
 import logging
 from datetime import UTC, datetime
-from typing import Final, Protocol, cast
+from typing import TYPE_CHECKING, Final, Protocol, cast
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -41,11 +41,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import customer_scopes
-from desktop.services.store import Changed, Writer, customer
+from desktop.services.store.changed import Changed
 from desktop.views.context import ViewContext
 from desktop.views.i18n import tr
 from desktop.views.icons import icon
+
+if TYPE_CHECKING:  # the window is built before SQLAlchemy is imported (desktop/app.py)
+    from desktop.services import customer_scopes
+    from desktop.services.store.database import Writer
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,8 @@ class CustomerSummary(QWidget):
         return self._title
 
     def reload(self) -> None:
+        from desktop.services.store.queries import customer
+
         with self._ctx.cache.read() as conn:
             found = customer(conn, self._customer_id)
         if found is None:
@@ -303,6 +308,8 @@ class CustomerTabs(QTabWidget):
     def fetch_history(self, customer_id: str) -> bool:
         """Ask the server for the customer's scope when the cache does not hold its history; True
         when asked (the answer comes later, on the GUI thread)."""
+        from desktop.services import customer_scopes
+
         ctx = self._ctx
         api = ctx.api
         if api is None:
@@ -324,14 +331,16 @@ class CustomerTabs(QTabWidget):
         if not scope:
             log.info("the server showed a customer but opened no scope for it")
             return
+        from desktop.services import customer_scopes
+
         ctx = self._ctx
 
-        def record(writer: Writer) -> customer_scopes.Grant:
+        def record(writer: "Writer") -> "customer_scopes.Grant":
             return customer_scopes.record_grant(
                 writer, scope, datetime.now(UTC), server_expires_at=server_expiry
             )
 
-        def recorded(_grant: customer_scopes.Grant) -> None:
+        def recorded(_grant: "customer_scopes.Grant") -> None:
             ctx.request_sync()
             self.historyGranted.emit(customer_id)
 

@@ -1,8 +1,9 @@
 """The task runner: the one way views run work off the GUI thread (ARCHITECTURE.md, STYLE.md).
 
 Two lanes, as in Anki's task manager:
-- **write**: one worker thread that owns the store `Writer`; cache writes run in submission order,
-  one at a time, so a later edit never overtakes an earlier one;
+- **write**: one worker thread that owns the store `Writer` (given, or got from a callable on the
+  lane: the window's cache opens its writer there once the window has painted); cache writes run
+  in submission order, one at a time, so a later edit never overtakes an earlier one;
 - **network**: a small pool for API calls (they may overlap).
 
 Results come back on the GUI thread through a queued signal and only then reach `done`/`failed`.
@@ -62,7 +63,11 @@ class TaskRunner(QObject):
     _finished = Signal(object)
 
     def __init__(
-        self, writer: "Writer | None", *, inline: bool = False, parent: QObject | None = None
+        self,
+        writer: "Writer | Callable[[], Writer] | None",
+        *,
+        inline: bool = False,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._writer = writer
@@ -98,11 +103,19 @@ class TaskRunner(QObject):
         failed: Callable[[BaseException], None] | None = None,
         key: str | None = None,
     ) -> None:
-        """Run `work(writer)` on the write lane, after every write submitted before it."""
-        writer = self._writer
-        if writer is None:
+        """Run `work(writer)` on the write lane, after every write submitted before it.
+
+        A runner made with a callable gets its writer from it on the lane, each time (a cache whose
+        engines are not open yet opens them there: `store.Cache`)."""
+        source = self._writer
+        if source is None:
             raise NoWriterError("no cache is open: there is nothing to write to")
-        self._submit(self._write_lane, lambda: work(writer), done, failed, key)
+        if callable(source):
+            getter = source
+            self._submit(self._write_lane, lambda: work(getter()), done, failed, key)
+        else:
+            writer = source
+            self._submit(self._write_lane, lambda: work(writer), done, failed, key)
 
     def network(
         self,

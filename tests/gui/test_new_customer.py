@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from desktop.services.duplicates import DuplicateMatch
 from desktop.services.store import Cache, apply_page, open_cache, search
+from desktop.services.store.driver import raw
 from desktop.services.store.outbox import entries_for
 from desktop.services.store.schema import outbox
 from desktop.views.context import ChangeHub, ViewContext
@@ -190,7 +191,7 @@ def test_save_with_a_duplicate_asks_first_and_creates_anyway_on_the_second_save(
         assert customer.new_values["country"] == "GB"
         assert rows[1].depends_on == customer.mutation_id
         assert '"value":"margaret@halegardens.co.uk"' in rows[1].new_values
-        assert new_id in {h.customer_id for h in search(conn, "maggie")}
+        assert new_id in {h.customer_id for h in search(raw(conn), "maggie")}
 
 
 def test_changing_the_input_after_the_warning_asks_again(

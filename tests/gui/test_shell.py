@@ -236,7 +236,10 @@ def test_restart_keeps_tabs_geometry_and_splitter(
     restored = signed_in_window(qtbot, again)
     assert restored is not window
     assert restored.tabs is not None
-    assert restored.tabs.customer_ids() == [ada, grace]
+    # the cache was opened quickly (no SQLAlchemy before the first paint): the tabs come back once
+    # its engines are open, which the shell does on the write lane after that paint
+    wait_for(qtbot, lambda: restored.tabs is not None and restored.tabs.customer_ids() == [ada, grace])
+    assert restored.ctx is not None and restored.ctx.cache.engines_open
     assert [restored.tabs.tabText(i) for i in range(2)] == ["Ada Lovelace", "Grace Hopper"]
     assert restored.tabs.currentIndex() == 0
     # the agent's parts join the window after the sign-in and may widen its minimum (which here

@@ -3,8 +3,9 @@
 - `LIAISON_EXIT_WHEN_READY=1`: a real `python -m desktop` process with a kept sign-in and an
   encrypted cache, its server down, prints `liaison-ready <time>` once its window has painted with
   the cache open — before the sign-in, which a kept sign-in runs after that first paint, so neither
-  the HTTP client nor pydantic nor the sync engine was imported — quits through the normal
-  shutdown (exit 0) and leaves no WAL behind;
+  the HTTP client nor pydantic nor the sync engine was imported, and before the cache's SQLAlchemy
+  side is opened (the cache was opened quickly, with driver connections: `store.quick_open`) —
+  quits through the normal shutdown (exit 0) and leaves no WAL behind;
 - when a sync cycle ends (a busy state followed by a quiet one), the shell checkpoints the cache on
   the write lane: rows committed while a reader held the WAL back reach the database file then,
   not at exit.
@@ -73,11 +74,16 @@ def test_ready_probe_prints_when_the_window_is_usable_then_exits_cleanly(
     assert started <= float(ready[0][1]) <= time.time()
     log = (paths.log_dir / "desktop.log").read_text()
     assert "window shown from the cache; signing in as agent once it has painted" in log
-    # the window painted, and the probe quit, before the sign-in: nothing of the network side was
-    # imported on the way (desktop/preload.py)
+    # the window painted, and the probe quit, before the sign-in and before the cache's engines
+    # were opened: nothing of the network side and no SQLAlchemy was imported on the way
+    # (desktop/preload.py, store/quick_open.py)
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.decode().splitlines()}
-    assert {"sqlalchemy", "desktop.services.store", "PySide6.QtWidgets"} <= imported
-    assert not {"httpx", "pydantic", "desktop.services.api", "desktop.services.sync"} & imported
+    assert {
+        "desktop.services.store.quick_open",
+        "desktop.services.store.search_query",
+        "PySide6.QtWidgets",
+    } <= imported
+    assert not {"httpx", "pydantic", "desktop.services.api", "desktop.services.sync", "sqlalchemy"} & imported
     assert not cache_path(paths).with_name("cache.db-wal").exists()
 
 

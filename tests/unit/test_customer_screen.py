@@ -16,7 +16,6 @@ from desktop.services.customer_screen import (
     case_notes,
     channel_counts,
     contact_points,
-    directory_primed,
     identities,
     masked,
     masked_email,
@@ -29,6 +28,8 @@ from desktop.services.customer_screen import (
     timeline_rows,
 )
 from desktop.services.store import Cache, apply_local_edit, open_cache, search
+from desktop.services.store.driver import raw
+from desktop.services.store.search_query import directory_primed
 from server.sync.policy import CASE_TRANSITIONS as SERVER_TRANSITIONS
 from tests.gui.customer.sample import (
     CASE_NEAR,
@@ -209,7 +210,7 @@ def test_new_case_is_searchable_and_depends_on_a_new_customer(cache: Cache) -> N
     number = case_work.case_number(case_id)
     assert case_entry["new_values"]["number"] == number and case_entry["new_values"]["owner_id"] == "u1"
     with cache.read() as conn:
-        assert [h.customer_id for h in search(conn, number)] == [customer_id]
+        assert [h.customer_id for h in search(raw(conn), number)] == [customer_id]
     with pytest.raises(case_work.CaseWorkError):
         case_work.new_case(cache.writer, customer_id, "x", AGENT, priority="whenever")
     assert create["entity"] == "customer"
@@ -237,10 +238,10 @@ def test_reveal_is_audited_without_the_value(caplog: pytest.LogCaptureFixture) -
 def test_directory_primed(tmp_path: Path) -> None:
     opened, _ = open_cache(tmp_path / "c.db", None)
     try:
-        with opened.read() as conn:
+        with opened.read_raw() as conn:
             assert not directory_primed(conn)
         seed(opened, primed=True)
-        with opened.read() as conn:
+        with opened.read_raw() as conn:
             assert directory_primed(conn)
     finally:
         opened.close()

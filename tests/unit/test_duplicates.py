@@ -18,6 +18,7 @@ from desktop.services.duplicates import (
     territories,
 )
 from desktop.services.store import Cache, apply_page, open_cache, search
+from desktop.services.store.driver import raw
 from desktop.services.store.outbox import entries_for
 from desktop.services.store.schema import outbox
 from wire.fast import ValidatedChange
@@ -184,7 +185,7 @@ def test_create_writes_the_customer_and_its_contact_points_in_the_outbox(cache: 
         assert created.new_values["organisation"] is None
         points = conn.execute(select(outbox).where(outbox.c.entity == "contact_point")).all()
         assert {p.depends_on for p in points} == {created.mutation_id}
-        assert [h.customer_id for h in search(conn, "grace hop")] == [new_id]
+        assert [h.customer_id for h in search(raw(conn), "grace hop")] == [new_id]
         again = find_duplicates(conn, "Someone", phone="+447700900123", email="grace@navy.example")
     assert [(m.customer_id, m.reasons) for m in again] == [(new_id, ("phone", "email"))]
 

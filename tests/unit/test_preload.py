@@ -2,8 +2,10 @@
 PySide6 reads the source of every module imported after it, so a service module the window needs
 that is missing from the preload list makes every start slower. What only the sign-in needs (the
 API client, pydantic, the sync engine, the agent desk and the supervisor's parts) comes after the
-window has painted, on the network lane, and must not be on the window's path at all. These run
-in fresh interpreters: the test process has imported everything."""
+window has painted, on the network lane, and must not be on the window's path at all; nor must
+SQLAlchemy, which the cache's engines import on the write lane after that paint (the window opens
+its cache with the driver alone: `store.quick_open`). These run in fresh interpreters: the test
+process has imported everything."""
 
 import json
 import subprocess
@@ -35,7 +37,11 @@ late = sorted(
     m for m in set(sys.modules) - before
     if m.split(".")[0] in {qt_free!r} or m.startswith("desktop.services")
 )
-print(json.dumps({{"late": late, "httpx_cli": sys.modules.get("httpx._main", "absent") is not None}}))
+print(json.dumps({{
+    "late": late,
+    "httpx_cli": sys.modules.get("httpx._main", "absent") is not None,
+    "sqlalchemy": "sqlalchemy" in sys.modules,
+}}))
 """
 
 
@@ -51,6 +57,10 @@ def _probe() -> dict[str, object]:
     )
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
+
+
+def test_neither_the_preload_nor_the_window_imports_sqlalchemy() -> None:
+    assert _probe()["sqlalchemy"] is False
 
 
 def test_the_window_imports_no_qt_free_module_after_the_preload() -> None:

@@ -51,7 +51,7 @@ from desktop.services.store.rows import (
     write_shadow,
 )
 from desktop.services.store.schema import MIRRORS
-from desktop.services.store.search import mark_dirty, reindex, reindex_dirty
+from desktop.services.store.search_index import mark_dirty, reindex, reindex_dirty
 from wire.fast import ValidatedChange
 
 #: deferred search documents rebuilt per transaction (`reindex_pending`)

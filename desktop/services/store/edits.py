@@ -47,7 +47,7 @@ from desktop.services.store.rows import (
     write_row,
     write_shadow,
 )
-from desktop.services.store.search import reindex
+from desktop.services.store.search_index import reindex
 from wire.records import validate_patch, validate_record
 
 _OPS_BY_CLASS: dict[str, frozenset[str]] = {

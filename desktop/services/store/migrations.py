@@ -23,7 +23,7 @@ made by an older build lacks (they check first, and are no-ops on a file step 1 
   95,000; seconds on a large territory).
 
 A step listed in `WITHOUT_BACKUP` changes, in its one transaction, only what the cache derives from
-its mirrors (the search index, which `search.reindex` can rebuild at any time) or only adds empty
+its mirrors (the search index, which `search_index.reindex` can rebuild at any time) or only adds empty
 tables and nullable columns (v6, which fills the new columns from the same rows' `extra`) or indexes
 (v7): an error
 or a crash rolls it back, the outbox and logs are never touched and no value is lost, so it needs
@@ -42,6 +42,7 @@ from sqlalchemy import Connection, insert
 
 from desktop.services.store.backup import backup_file
 from desktop.services.store.database import Writer
+from desktop.services.store.driver import raw
 from desktop.services.store.errors import CacheError
 from desktop.services.store.schema import (
     FTS_DDL,
@@ -52,6 +53,8 @@ from desktop.services.store.schema import (
     search_dirty,
     sync_state,
 )
+from desktop.services.store.version import SCHEMA_VERSION
+from desktop.services.store.version import user_version as raw_user_version
 
 Migration = Callable[[Connection], None]
 
@@ -148,6 +151,10 @@ MIGRATIONS: Final[list[Migration]] = [
     _v6_offers,
     _v7_stale_members_index,
 ]
+if len(MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - a build mistake, caught by every test run
+    raise RuntimeError(
+        f"version.SCHEMA_VERSION is {SCHEMA_VERSION}, but there are {len(MIGRATIONS)} migrations"
+    )
 
 #: steps that need no backup before them (see the module's docstring): derived data only, one transaction
 WITHOUT_BACKUP: Final[frozenset[Migration]] = frozenset(
@@ -163,8 +170,7 @@ class MigrationResult:
 
 
 def user_version(conn: Connection) -> int:
-    value = conn.exec_driver_sql("PRAGMA user_version").scalar()
-    return int(value or 0)
+    return raw_user_version(raw(conn))
 
 
 def migrate(

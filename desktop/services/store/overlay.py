@@ -20,7 +20,7 @@ from desktop.services.store.entities import complete_values
 from desktop.services.store.outbox import entries_for
 from desktop.services.store.rows import Touched, delete_row, delete_shadow, read_row, read_shadow, write_row
 from desktop.services.store.scopes import drop_if_orphan
-from desktop.services.store.search import reindex
+from desktop.services.store.search_index import reindex
 
 
 def rebase(conn: Connection, entity: str, row_id: str, touched: Touched) -> None:

@@ -21,7 +21,7 @@ from desktop.services.store.outbox import insert_outbox
 from desktop.services.store.overlay import rebase
 from desktop.services.store.rows import Touched
 from desktop.services.store.schema import MIRRORS, acked_log
-from desktop.services.store.search import reindex
+from desktop.services.store.search_index import reindex
 
 MAX_PROBES: Final = 200_000
 #: client_seq headroom when part of the outbox was unreadable (gaps are allowed, going back is not)

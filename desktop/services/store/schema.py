@@ -16,7 +16,7 @@
   `search_words` (prefix search, with a prefix index for 1-8 characters) and `search_digits`
   (trigram: substring search for digits);
   `search_dirty` lists the customers whose documents a snapshot page changed and that are not
-  rebuilt yet (written in the page's transaction, so a crash keeps them: `search.py`);
+  rebuilt yet (written in the page's transaction, so a crash keeps them: `search_index.py`);
 - `interaction` has `ix_interaction_customer_timeline (customer_id, occurred_at, id, channel)`: a
   customer's timeline, newest first and by channel, read from the index alone.
 """

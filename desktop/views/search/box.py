@@ -39,8 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.customer_screen import directory_primed
-from desktop.services.store import search
+from desktop.services.store.search_query import directory_primed, search
 from desktop.views.context import ViewContext
 from desktop.views.i18n import tr
 from desktop.views.search.results_model import CUSTOMER_ID_ROLE, DETAIL_ROLE, KIND_ROLE, Result, ResultsModel
@@ -151,7 +150,7 @@ class SearchBox(QWidget):
             self.model.clear()
             self.popup.hide()
             return
-        with self._ctx.cache.read() as conn:
+        with self._ctx.cache.read_raw() as conn:
             hits = search(conn, query, limit=CACHE_LIMIT)
             primed = directory_primed(conn)
         results = [Result(h.customer_id, h.display_name, h.organisation, h.account_number) for h in hits]

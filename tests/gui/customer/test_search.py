@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.services.api import ApiClient
 from desktop.services.api_http import ApiConfig
-from desktop.services.store import open_cache
+from desktop.services.store import Cache, open_cache
 from desktop.views.context import ChangeHub, ViewContext
 from desktop.views.search.box import SearchBox
 from desktop.views.search.results_model import CUSTOMER_ID_ROLE, KIND_ROLE, Result, ResultsModel
@@ -55,6 +55,26 @@ def test_search_by_name_phone_and_case_number(qtbot: QtBot, ctx: ViewContext) ->
     assert choose(qtbot, box, "020-1234567") == DNC_CUSTOMER  # a Dutch number, nationally
     assert choose(qtbot, box, "CS-8R4M20") == CUSTOMER
     assert choose(qtbot, box, "WS-5588") == CUSTOMER  # an external key
+
+
+def test_search_works_before_the_caches_engines_are_open(qtbot: QtBot, cache: Cache) -> None:
+    """The window's search box from its first paint: the cache as `store.quick_open` hands it over
+    (SQLAlchemy not opened yet) answers through driver connections, and choosing a customer opens
+    nothing more."""
+    cache.close()
+    early = Cache(cache.path, None, engines=False)
+    tasks = TaskRunner(lambda: early.writer, inline=True)
+    try:
+        ctx = ViewContext(cache=early, tasks=tasks, hub=ChangeHub(), request_sync=lambda: None)
+        box = SearchBox(ctx)
+        qtbot.addWidget(box)
+        box.show()
+        assert choose(qtbot, box, "okonkwo") == CUSTOMER
+        assert choose(qtbot, box, "020 7946 0958") == CUSTOMER
+        assert not early.engines_open
+    finally:
+        tasks.shutdown()
+        early.close()
 
 
 def test_keyboard_navigation(qtbot: QtBot, ctx: ViewContext) -> None:

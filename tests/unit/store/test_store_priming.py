@@ -12,8 +12,9 @@ from sqlalchemy import Connection
 from desktop.services.store import Cache, apply_page, open_cache, reset_scope, search, state
 from desktop.services.store import migrations as migrations_module
 from desktop.services.store.apply import REINDEX_BATCH, apply_changes, reindex_pending
+from desktop.services.store.driver import raw
 from desktop.services.store.rows import Touched
-from desktop.services.store.search import dirty_count, mark_dirty
+from desktop.services.store.search_index import dirty_count, mark_dirty
 from desktop.services.store.text import _FOLD_EXTRA, fold, words
 from tests.unit.store.conftest import ChangeFactory
 from wire.fast import ValidatedChange
@@ -35,7 +36,7 @@ def _page_two(change: ChangeFactory) -> list[ValidatedChange]:
 
 def _found(cache: Cache, query: str) -> list[str]:
     with cache.read() as conn:
-        return [h.customer_id for h in search(conn, query)]
+        return [h.customer_id for h in search(raw(conn), query)]
 
 
 def _documents(cache: Cache) -> dict[str, tuple[str, str]]:

@@ -13,7 +13,8 @@ from desktop.services.api import ApiClient, PullResult
 from desktop.services.api_errors import TransportError
 from desktop.services.api_http import ApiConfig
 from desktop.services.store import Cache, Changed, open_cache, scope_checksum, search, state
-from desktop.services.store.search import dirty_count
+from desktop.services.store.driver import raw
+from desktop.services.store.search_index import dirty_count
 from desktop.services.sync import SyncEngine
 from desktop.services.sync_pull import SNAPSHOT_FACTOR, Puller
 from desktop.services.sync_status import StatusBoard
@@ -105,7 +106,7 @@ def _cache(tmp_path: Path) -> Cache:
 
 def _found(cache: Cache, query: str) -> list[str]:
     with cache.read() as conn:
-        return [h.display_name for h in search(conn, query)]
+        return [h.display_name for h in search(raw(conn), query)]
 
 
 def test_priming_uses_big_pipelined_pages_and_indexes_at_the_end(tmp_path: Path, served: Served) -> None:

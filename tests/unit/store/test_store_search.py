@@ -3,6 +3,7 @@
 import pytest
 
 from desktop.services.store import Cache, apply_local_edit, apply_page, search
+from desktop.services.store.driver import raw
 from tests.unit.store.conftest import ChangeFactory
 
 
@@ -57,7 +58,7 @@ FINDS_C1 = [
 def test_finds_by_any_term(filled: Cache) -> None:
     with filled.read() as conn:
         for query in FINDS_C1:
-            assert [h.customer_id for h in search(conn, query)] == ["c1"], query
+            assert [h.customer_id for h in search(raw(conn), query)] == ["c1"], query
 
 
 HOSTILE = [
@@ -91,20 +92,20 @@ HOSTILE = [
 def test_hostile_strings_are_text_never_errors(filled: Cache) -> None:
     with filled.read() as conn:
         for query in HOSTILE:
-            hits = search(conn, query)
+            hits = search(raw(conn), query)
             assert all(h.customer_id in {"c1", "c2"} for h in hits), query
-        assert [h.customer_id for h in search(conn, '"jos*" -')] == ["c1"]
+        assert [h.customer_id for h in search(raw(conn), '"jos*" -')] == ["c1"]
 
 
 def test_index_follows_edits_and_pages(filled: Cache, change: ChangeFactory) -> None:
     apply_local_edit(filled.writer, "customer", "c2", "update", {"display_name": "Zoë Baker"})
     with filled.read() as conn:
-        assert search(conn, "smith") == []
-        assert [h.customer_id for h in search(conn, "bake")] == ["c2"]
+        assert search(raw(conn), "smith") == []
+        assert [h.customer_id for h in search(raw(conn), "bake")] == ["c2"]
     apply_page(filled.writer, "territory:t1", [change("contact_point", "p1", 2, op="delete")], "b")
     with filled.read() as conn:
-        assert search(conn, "74001") == []
-        assert [h.display_name for h in search(conn, "zo")] == ["Zoë Baker"]
+        assert search(raw(conn), "74001") == []
+        assert [h.display_name for h in search(raw(conn), "zo")] == ["Zoë Baker"]
 
 
 def test_limit_bounds_results(cache: Cache, change: ChangeFactory) -> None:
@@ -115,8 +116,8 @@ def test_limit_bounds_results(cache: Cache, change: ChangeFactory) -> None:
         "a",
     )
     with cache.read() as conn:
-        assert len(search(conn, "sam", limit=20)) == 20
-        assert len(search(conn, "sam 7")) == 1
+        assert len(search(raw(conn), "sam", limit=20)) == 20
+        assert len(search(raw(conn), "sam 7")) == 1
 
 
 def test_settling_a_dropped_edit_reindexes_the_server_name(filled: Cache) -> None:
@@ -128,10 +129,10 @@ def test_settling_a_dropped_edit_reindexes_the_server_name(filled: Cache) -> Non
 
     apply_local_edit(filled.writer, "customer", "c1", "update", {"display_name": "Quentin Blake"})
     with filled.read() as conn:
-        assert [h.customer_id for h in search(conn, "quentin")] == ["c1"]
+        assert [h.customer_id for h in search(raw(conn), "quentin")] == ["c1"]
     with filled.writer.transaction() as conn:
         conn.execute(outbox.delete().where(outbox.c.entity_id == "c1"))
         settle(conn, [("customer", "c1")], Touched())
     with filled.read() as conn:
-        assert search(conn, "quentin") == []
-        assert [h.customer_id for h in search(conn, "jose")] == ["c1"]
+        assert search(raw(conn), "quentin") == []
+        assert [h.customer_id for h in search(raw(conn), "jose")] == ["c1"]

@@ -7,6 +7,7 @@ import pytest
 
 from desktop.services.store import Cache, apply_page, search
 from desktop.services.store.apply import reindex_pending
+from desktop.services.store.driver import raw
 from desktop.services.store.text import phone_forms, phone_index_forms
 from tests.unit.store.conftest import ChangeFactory
 
@@ -70,7 +71,7 @@ def filled(cache: Cache, change: ChangeFactory) -> Cache:
 
 def _hits(cache: Cache) -> dict[str, list[str]]:
     with cache.read() as conn:
-        return {q: [h.customer_id for h in search(conn, q)] for q in QUERIES}
+        return {q: [h.customer_id for h in search(raw(conn), q)] for q in QUERIES}
 
 
 def _document(cache: Cache, customer_id: str) -> tuple[list[str], list[str]]:
@@ -165,5 +166,5 @@ def test_document_numbers_are_not_reused(cache: Cache, change: ChangeFactory) ->
     with cache.read() as conn:
         docs = dict(conn.exec_driver_sql("SELECT customer_id, doc FROM search_key").all())
         assert docs == {"c1": 1, "c2": 2, "c4": 4}
-        assert [h.customer_id for h in search(conn, "name4")] == ["c4"]
-        assert search(conn, "name3") == []
+        assert [h.customer_id for h in search(raw(conn), "name4")] == ["c4"]
+        assert search(raw(conn), "name3") == []

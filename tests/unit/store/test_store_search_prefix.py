@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from desktop.services.store import Cache, apply_page, open_cache, search
 from desktop.services.store import migrations as migrations_module
+from desktop.services.store.driver import raw
 from desktop.services.store.migrations import MIGRATIONS, WITHOUT_BACKUP, migrate
 from desktop.services.store.schema import FTS_DDL, WORD_PREFIXES
 from tests.unit.store.conftest import ChangeFactory
@@ -75,7 +76,7 @@ def _make_v4_file(path: Path, change: ChangeFactory) -> list[tuple[int, str]]:
 
 def _ids(cache: Cache, query: str, limit: int = 20) -> list[str]:
     with cache.read() as conn:
-        return [h.customer_id for h in search(conn, query, limit=limit)]
+        return [h.customer_id for h in search(raw(conn), query, limit=limit)]
 
 
 def test_a_fresh_cache_has_the_prefix_index(cache: Cache) -> None:
@@ -179,7 +180,7 @@ def test_short_queries_of_every_shape_are_bounded(cache: Cache, change: ChangeFa
 
 
 def test_words_another_word_implies_are_not_asked_for() -> None:
-    from desktop.services.store.search import _needed
+    from desktop.services.store.search_query import _needed
 
     assert _needed(["a", "ada", "ad", "x", "x", "lov", "l"]) == ["ada", "x", "lov"]
     assert _needed(["7", "74", "sam"]) == ["74", "sam"]
@@ -196,7 +197,7 @@ def test_implied_words_do_not_change_the_hits(cache: Cache, change: ChangeFactor
 
 def test_long_numbers_match_whole_after_a_bounded_phrase(cache: Cache, change: ChangeFactory) -> None:
     """Over 15 digits the trigram phrase is the first 15 and the rest is checked on the candidates."""
-    from desktop.services.store.search import MAX_PHRASE_DIGITS
+    from desktop.services.store.search_query import MAX_PHRASE_DIGITS
 
     _fill(cache, change)
     long_key = "9876543210123456789012"  # 22 digits, an external key (not a phone)

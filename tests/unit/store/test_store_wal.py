@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Connection
 
 from desktop.services.store import Cache, open_cache
-from desktop.services.store import database as database_module
+from desktop.services.store import connect as connect_module
 
 ROWS = 3_000
 #: ~1 KiB of summary per row: a few MiB of WAL, far past the automatic checkpoint's 1,000 pages
@@ -77,7 +77,7 @@ def test_the_wal_file_shrinks_to_the_size_limit_after_a_large_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     limit = 256 * 1024
-    monkeypatch.setattr(database_module, "WAL_SIZE_LIMIT_BYTES", limit)
+    monkeypatch.setattr(connect_module, "WAL_SIZE_LIMIT_BYTES", limit)
     path = tmp_path / "cache.db"
     cache, _report = open_cache(path, None)
     with cache:

@@ -9,7 +9,7 @@ import pytest
 
 from desktop.services.store import Cache, apply_page, search
 from desktop.services.store.apply import REINDEX_BATCH
-from desktop.services.store.search import dirty_count
+from desktop.services.store.search_index import dirty_count
 from desktop.services.sync_lane import WriteLane
 from tests.unit.store.conftest import ChangeFactory
 

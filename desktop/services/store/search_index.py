@@ -1,30 +1,20 @@
-"""The customer search index (FTS5) and the keystroke search over it.
+"""The customer search index (FTS5): one document per customer, kept as its rows change.
 
-One document per customer in two FTS5 tables sharing a rowid (`search_key.doc`):
+One document per customer in two FTS5 tables sharing a rowid (`search_key.doc`); `search_query`
+reads them on keystrokes:
 - `search_words`: folded words of the names and organisation, emails (whole words and local part),
   handles, the account number (also without its punctuation), external keys, case numbers, and
-  the first two digits of each phone form: a query's words are prefix-matched, all of them (AND).
-  Its prefix index (`schema.WORD_PREFIXES`, 1-8 characters) answers a typed prefix from one
-  doclist, read lazily; without it `"a"*` merged the doclists of every term starting with `a` (p95
-  0.5 s on 1M customers);
+  the first two digits of each phone form. Its prefix index (`schema.WORD_PREFIXES`, 1-8
+  characters) answers a typed prefix from one doclist, read lazily; without it `"a"*` merged the
+  doclists of every term starting with `a` (p95 0.5 s on 1M customers);
 - `search_digits` (trigram tokenizer): phone digits (E.164, and national with a trunk 0; the
   national digits end the E.164 ones) and the digits of account numbers, external keys and case
-  numbers: a phone-like query of three digits or more is matched as a substring (over 15 digits:
-  by its first 15, then checked whole). A trigram index cannot match fewer than 3 characters, so
-  1-2 typed digits are a prefix of a digit word instead (`"20"*`: a phone's E.164, national or trunk
-  form, an account or key number starting with them), from the prefix index.
+  numbers, matched as substrings.
 
 Phones are not whole words (`text.phone_index_forms`): every 10-15 digit form was 9 entries of the
 prefix index, nearly all unique terms, and half of the cost of building `search_words` while
-priming. A number of 3+ digits typed among other words (`smith 7700`) is still found in a phone,
-as a substring of the digits of what the other words find (`_word_docs`, bounded). Documents built
-before (with whole phone forms as words) answer every query the same, so they are not rebuilt: a
-customer's document takes the new form the next time it changes.
-
-Every query shape is bounded: at most 8 words (fewer when one implies another), each one lazily
-read doclist of the prefix index (or a merge of the few terms longer than 8 characters that start
-with it), at most a 15-digit trigram phrase, LIMIT `limit` (at most 200), and at most
-`MAX_CANDIDATES` documents checked in Python.
+priming. Documents built before (with whole phone forms as words) answer every query the same, so
+they are not rebuilt: a customer's document takes the new form the next time it changes.
 
 Snapshot pages do not rebuild documents: a customer's document depends on its contact points,
 external refs and cases, which a snapshot sends pages later (entity by entity), so rebuilding on
@@ -34,39 +24,17 @@ the rows it describes), and `reindex_dirty` rebuilds them once, in bounded trans
 scope's snapshot completes. Until then a customer that only this snapshot brought is not found by
 search (phone lookups and the customer screen read the mirrors and are not affected); a customer
 already indexed keeps its old document until the rebuild. Log pages and local edits rebuild at once.
-
-A query is cut into our own [0-9a-z] words before it reaches FTS5 and every word is quoted, so FTS
-syntax in user input (`"`, `*`, `-`, `NEAR(`, `AND`) is only ever text. Results are not ranked by
-FTS (no ORDER BY rank on keystrokes): the first `limit` matches are sorted by name.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection
 
 from desktop.services.store.driver import json_rows, run, run_many
 from desktop.services.store.rows import chunked, marks
-from desktop.services.store.schema import MIRRORS, search_key
-from desktop.services.store.text import MAX_QUERY, digits, is_phone_like, phone_index_forms, words
-
-MAX_QUERY_WORDS: Final = 8
-MIN_SUBSTRING_DIGITS: Final = 3
-#: a trigram phrase costs FTS5 a doclist walk per trigram: longer numbers are matched by their first
-#: `MAX_PHRASE_DIGITS` digits (a phone has at most 15), and the candidates are kept if they hold the
-#: whole number, up to `MAX_CANDIDATES` of them (200 typed digits were 0.3 s as one phrase)
-MAX_PHRASE_DIGITS: Final = 15
-MAX_CANDIDATES: Final = 200
-_customer = MIRRORS["customer"]
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    customer_id: str
-    display_name: str
-    organisation: str | None
-    account_number: str
+from desktop.services.store.text import digits, phone_index_forms, words
 
 
 @dataclass
@@ -242,82 +210,3 @@ def reindex_dirty(conn: Connection, limit: int) -> int:
 def dirty_count(conn: Connection) -> int:
     """How many customers' documents wait for `reindex_dirty` (0 once every snapshot's are rebuilt)."""
     return int(run(conn, "SELECT count(*) FROM search_dirty").fetchone()[0])
-
-
-def _match_docs(conn: Connection, table: str, expression: str, limit: int) -> list[int]:
-    rows = conn.execute(
-        text(f"SELECT rowid FROM {table} WHERE {table} MATCH :m LIMIT :limit"),
-        {"m": expression, "limit": limit},
-    )
-    return [int(r) for r in rows.scalars()]
-
-
-def _digit_docs(conn: Connection, number: str, limit: int) -> list[int]:
-    """Documents whose digits hold `number` (3 digits or more) as a substring, at most `limit`."""
-    if len(number) <= MAX_PHRASE_DIGITS:
-        return _match_docs(conn, "search_digits", f'"{number}"', limit)
-    rows = conn.execute(
-        text("SELECT rowid, digits FROM search_digits WHERE search_digits MATCH :m LIMIT :limit"),
-        {"m": f'"{number[:MAX_PHRASE_DIGITS]}"', "limit": MAX_CANDIDATES},
-    )
-    return [int(doc) for doc, held in rows if number in str(held)][:limit]
-
-
-def _word_docs(conn: Connection, terms: list[str], limit: int) -> list[int]:
-    """Documents with a word starting with each of `terms`, at most `limit`.
-
-    A phone is a word only by its first digits (`text.phone_index_forms`), so a longer number
-    among other words (`smith 7700`) is also looked for as a substring of the digits of the first
-    `MAX_CANDIDATES` documents the other words find, when the words alone found fewer than `limit`."""
-    docs = _match_docs(conn, "search_words", " AND ".join(f'"{t}"*' for t in terms), limit)
-    numbers = [t for t in terms if t.isdigit() and len(t) >= MIN_SUBSTRING_DIGITS]
-    others = [t for t in terms if t not in numbers]
-    if len(docs) >= limit or not numbers or not others:
-        return docs
-    rows = conn.execute(
-        text(
-            "SELECT w.rowid, d.digits FROM search_words AS w JOIN search_digits AS d ON d.rowid = w.rowid "
-            "WHERE search_words MATCH :m LIMIT :limit"
-        ),
-        {"m": " AND ".join(f'"{t}"*' for t in others), "limit": MAX_CANDIDATES},
-    )
-    found = [int(doc) for doc, held in rows if all(n in str(held) for n in numbers)]
-    return list(dict.fromkeys(docs + found))[:limit]
-
-
-def _needed(terms: list[str]) -> list[str]:
-    """The query's words without those another one implies, in order: a document with a word
-    starting `ada` has one starting `a`, so `"a"* AND "ada"*` finds what `"ada"*` finds, and every
-    AND operand costs FTS5 a doclist to walk (a 1-letter one is most of the index)."""
-    unique = list(dict.fromkeys(terms))
-    return [t for t in unique if not any(o != t and o.startswith(t) for o in unique)]
-
-
-def search(conn: Connection, query: str, limit: int = 20) -> list[SearchHit]:
-    """Customers matching what the user typed; any string is safe, at most `limit` hits."""
-    cleaned = query.replace("\x00", " ")[:MAX_QUERY].strip()
-    limit = max(1, min(limit, 200))
-    if not cleaned:
-        return []
-    docs: list[int] = []
-    number = digits(cleaned)
-    if is_phone_like(cleaned) and len(number) >= MIN_SUBSTRING_DIGITS:
-        docs = _digit_docs(conn, number, limit)
-    else:
-        terms = _needed(words(cleaned))[:MAX_QUERY_WORDS]
-        if is_phone_like(cleaned) and number:
-            terms = [number]
-        if not terms:
-            return []
-        docs = _word_docs(conn, terms, limit)
-    if not docs:
-        return []
-    c = _customer
-    rows = conn.execute(
-        select(c.c.id, c.c.display_name, c.c.organisation, c.c.account_number)
-        .join(search_key, search_key.c.customer_id == c.c.id)
-        .where(search_key.c.doc.in_(docs))
-    )
-    hits = [SearchHit(str(r.id), r.display_name or "", r.organisation, r.account_number or "") for r in rows]
-    hits.sort(key=lambda h: (h.display_name.casefold(), h.customer_id))
-    return hits
