@@ -9,6 +9,7 @@ import pytest
 
 from desktop.services.store import Cache, apply_page, search
 from desktop.services.store.apply import REINDEX_BATCH
+from desktop.services.store.driver import raw
 from desktop.services.store.search_index import dirty_count
 from desktop.services.sync_lane import WriteLane
 from tests.unit.store.conftest import ChangeFactory
@@ -48,7 +49,9 @@ def test_pages_handed_to_the_lane_go_between_two_batches_and_finish_waits_for_th
     assert progress == [CUSTOMERS - REINDEX_BATCH, 0]
     assert _dirty(cache) == 0
     with cache.read() as conn:
-        assert [h.customer_id for h in search(conn, f"person {CUSTOMERS - 1:05}")] == [f"c{CUSTOMERS - 1:05}"]
+        assert [h.customer_id for h in search(raw(conn), f"person {CUSTOMERS - 1:05}")] == [
+            f"c{CUSTOMERS - 1:05}"
+        ]
 
 
 def test_finish_raises_the_rebuild_failure(cache: Cache, change: ChangeFactory) -> None:
