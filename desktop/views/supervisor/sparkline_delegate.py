@@ -3,14 +3,15 @@
 Each queue's sparkline is a pixmap kept per queue, size, pixel ratio and target (all dropped when
 the theme changes, `theme_changed`), and brought up to date in place when the model hands out a new
 tuple of samples (only then): most snapshots repaint a 2-6 px strip of it or nothing. A paint
-fills the cell's background or selection and blits the pixmap; it asks the model once
+fills the cell's background or selection and blits the pixmap (on a selected row, a copy in the
+selection's text colour: the accent columns would vanish on the accent selection); it asks the model once
 (`QueueModel.trend`) instead of four `data()` round trips. The pens are made once per theme.
 """
 
 from typing import Final, Protocol, cast
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from desktop.services.queue_watch_history import Sample
@@ -26,6 +27,21 @@ CACHE_SIZE: Final = 1000
 
 class TrendModel(Protocol):
     def trend(self, row: int) -> tuple[str, tuple[Sample, ...], float, QColor | None]: ...
+
+
+def tinted(pixmap: QPixmap, colour: QColor) -> QPixmap:
+    """`pixmap`'s shapes in one colour, with their alpha (a copy: only selected rows need one)."""
+    copy = QPixmap(pixmap.size())
+    copy.setDevicePixelRatio(pixmap.devicePixelRatio())
+    copy.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(copy)
+    try:
+        painter.drawPixmap(0, 0, pixmap)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(copy.rect(), colour)
+    finally:
+        painter.end()
+    return copy
 
 
 class SparklineDelegate(QStyledItemDelegate):
@@ -84,7 +100,12 @@ class SparklineDelegate(QStyledItemDelegate):
         ratio = device.devicePixelRatioF() if device is not None else 1.0
         picture = self.picture(queue_id, target, rect.size(), ratio)
         picture.show(samples)
-        painter.drawPixmap(rect.topLeft(), picture.pixmap)
+        if selected:
+            # the theme's accent on the selection's accent would vanish: the same shapes in the
+            # selection's text colour (their alpha kept, so the columns stay lighter than the line)
+            painter.drawPixmap(rect.topLeft(), tinted(picture.pixmap, colours.highlighted_text))
+        else:
+            painter.drawPixmap(rect.topLeft(), picture.pixmap)
 
     def picture(self, queue_id: str, target: object, size: QSize, ratio: float) -> SparklinePicture:
         """The queue's picture at this size, ratio and target, in the current theme."""
