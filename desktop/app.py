@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from desktop.services.session import Session
     from desktop.services.sign_in import SignInRequest
     from desktop.services.store import Changed, Writer
-    from desktop.services.store.startup import CheckResult
+    from desktop.services.store.integrity import CheckResult
     from desktop.services.sync import SyncEngine
     from desktop.services.sync_status import Rejection, SyncStatus
     from desktop.views.context import ViewContext

@@ -36,7 +36,8 @@ from desktop.services.profile_cache import cache_path
 from desktop.services.settings import Paths
 from desktop.services.sign_in import FailureKind, SignInFailed, SignInRequest
 from desktop.services.store import Cache, StartupReport
-from desktop.services.store.startup import Check, IntegrityCheck
+from desktop.services.store.integrity import IntegrityCheck
+from desktop.services.store.report import Check
 from desktop.services.sync import SyncEngine
 from wire.auth import UserInfo
 

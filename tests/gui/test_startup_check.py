@@ -25,8 +25,8 @@ from desktop.services.profile_cache import cache_key, cache_path
 from desktop.services.session import SignInRequest
 from desktop.services.settings import Paths, resolve_paths
 from desktop.services.store import apply_local_edit, apply_page, new_record_id, open_cache
+from desktop.services.store.integrity import recovery_marker_path
 from desktop.services.store.schema import outbox
-from desktop.services.store.startup import recovery_marker_path
 from desktop.views.main_window import MainWindow
 from tests.gui.conftest import wait_for
 from tests.support.net import free_port

@@ -23,7 +23,7 @@ existing, current file with a verified key and no recovery scheduled, checked th
 without SQLAlchemy); anything else comes here.
 
 The checks, the background check and the recovery marker live in `integrity.py`, the report in
-`report.py` (both without SQLAlchemy); they are re-exported here.
+`report.py` (both without SQLAlchemy).
 """
 
 import logging
@@ -36,32 +36,12 @@ from sqlalchemy.exc import DBAPIError
 from desktop.services.store.connect import driver_errors
 from desktop.services.store.database import Cache
 from desktop.services.store.driver import raw
-from desktop.services.store.integrity import (
-    CRITICAL_TABLES,
-    CheckOutcome,
-    CheckResult,
-    IntegrityCheck,
-    check_problems,
-    recovery_marker_path,
-    schedule_recovery,
-    scheduled_problem,
-)
+from desktop.services.store.integrity import check_problems, recovery_marker_path, scheduled_problem
 from desktop.services.store.keycheck import verify_key, write_key_check
 from desktop.services.store.migrations import migrate
 from desktop.services.store.report import Check, Outcome, StartupReport
 from desktop.services.store.salvage import Salvage, read_damaged, reimport, write_export
 
-__all__ = [
-    "CRITICAL_TABLES",
-    "Check",
-    "CheckOutcome",
-    "CheckResult",
-    "IntegrityCheck",
-    "StartupReport",
-    "open_cache",
-    "recovery_marker_path",
-    "schedule_recovery",
-]
 log = logging.getLogger(__name__)
 
 

@@ -220,7 +220,7 @@ def test_long_numbers_match_whole_after_a_bounded_phrase(cache: Cache, change: C
 
 
 def test_an_upgrade_without_a_backup_says_so_plainly() -> None:
-    from desktop.services.store.startup import StartupReport
+    from desktop.services.store.report import StartupReport
 
     report = StartupReport(path=Path("cache.db"), outcome="migrated", schema_before=4, schema_version=5)
     assert report.message() == "The offline cache was upgraded."

@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import select, text
 
 from desktop.services.store import CacheKeyError, apply_local_edit, apply_page, new_record_id, open_cache
-from desktop.services.store.schema import outbox
-from desktop.services.store.startup import (
+from desktop.services.store.integrity import (
     CRITICAL_TABLES,
     IntegrityCheck,
     recovery_marker_path,
     schedule_recovery,
 )
+from desktop.services.store.schema import outbox
 from tests.unit.store.conftest import KEY, ChangeFactory
 
 PAGE = 4096
