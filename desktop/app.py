@@ -298,6 +298,8 @@ class Shell:
         connections at first; its engines are opened on the write lane once the window has painted,
         and only then are the last session's tabs (and `--customer`) opened, as their screens read
         through SQLAlchemy. Whatever needs the engines before that opens them itself and waits."""
+        from PySide6.QtCore import QTimer
+
         from desktop import startup_gc
         from desktop.views.context import ChangeHub, ViewContext
         from desktop.views.tasks import TaskRunner
@@ -316,14 +318,10 @@ class Shell:
         window.firstPainted.connect(startup_gc.resume)
         self._schedule_integrity_check()
         if os.environ.get(READY_PROBE_ENV) == "1":
-            from PySide6.QtCore import QTimer
-
             window.firstPainted.connect(lambda: QTimer.singleShot(0, self._report_ready))
         if cache.engines_open:
             self._cache_ready()
         else:
-            from PySide6.QtCore import QTimer
-
             window.firstPainted.connect(lambda: QTimer.singleShot(0, self._open_engines))
         return window
 

@@ -70,7 +70,10 @@ class TaskRunner(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._writer = writer
+        #: where the write lane gets its writer (called on the lane, for each write)
+        self._writer: Callable[[], Writer] | None = (
+            None if writer is None else writer if callable(writer) else (lambda: writer)
+        )
         self._inline = inline
         self._lock = threading.Lock()
         self._generations: dict[str, int] = {}
@@ -107,15 +110,10 @@ class TaskRunner(QObject):
 
         A runner made with a callable gets its writer from it on the lane, each time (a cache whose
         engines are not open yet opens them there: `store.Cache`)."""
-        source = self._writer
-        if source is None:
+        writer = self._writer
+        if writer is None:
             raise NoWriterError("no cache is open: there is nothing to write to")
-        if callable(source):
-            getter = source
-            self._submit(self._write_lane, lambda: work(getter()), done, failed, key)
-        else:
-            writer = source
-            self._submit(self._write_lane, lambda: work(writer), done, failed, key)
+        self._submit(self._write_lane, lambda: work(writer()), done, failed, key)
 
     def network(
         self,
