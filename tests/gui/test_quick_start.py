@@ -22,6 +22,7 @@ from desktop.services.store.database import Cache
 from desktop.views.main_window import MainWindow
 from desktop.views.search.box import SearchBox
 from tests.gui.conftest import wait_for
+from tests.gui.test_shell import close
 from tests.gui.test_startup_check import _customer
 from tests.support.net import free_port
 
@@ -57,11 +58,7 @@ def start(qapp: QApplication, paths: Paths) -> Iterator[Callable[[], Shell]]:
 
     yield started
     for shell in shells:
-        if shell.dialog is not None:
-            shell.dialog.close()
-        if shell.window is not None:
-            shell.window.close()
-        shell.shutdown()
+        close(shell)
 
 
 def _window(qtbot: QtBot, shell: Shell) -> MainWindow:
