@@ -236,7 +236,7 @@ class Shell:
     def _refused(self, failure: BaseException) -> None:
         """The kept sign-in failed with the window shown: the dialog over it, signing in around the
         open cache (closing the dialog closes the window)."""
-        log.info("kept sign-in failed: %s", type(failure).__name__)
+        log.info("kept sign-in failed: %s", type(failure).__name__, exc_info=failure)
         window = self.window
         if self.opened is None or window is None or self._closing:
             return
@@ -251,7 +251,7 @@ class Shell:
         """The automatic sign-in failed (or there was none): the dialog, or for a screenshot the
         window as it is without a session."""
         if failure is not None:
-            log.info("automatic sign-in failed: %s", type(failure).__name__)
+            log.info("automatic sign-in failed: %s", type(failure).__name__, exc_info=failure)
         if self.options.screenshot is not None:
             self._show_window(None)
             self._capture()
@@ -648,13 +648,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, paths: Paths) -> int:
-    from desktop import startup_gc
+    from desktop import qt_import_hook, startup_gc
     from desktop.preload import preload
 
     startup_gc.pause()  # until the window has painted: see desktop/startup_gc.py
     preload()  # before PySide6: see desktop/preload.py
     from PySide6.QtCore import QSettings, QTimer
 
+    qt_import_hook.make_safe()  # before any worker thread imports: see desktop/qt_import_hook.py
     from desktop.services.profile_lock import ProfileBusy, ProfileLock
     from desktop.views.application import LiaisonApplication
     from desktop.views.interrupt import quit_on_signals

@@ -33,6 +33,12 @@ from tests.support.net import free_port
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("keyring_file")]
 PROCESS_TIMEOUT_S = 180
+#: `python -m desktop`, then which module's check PySide6's import hook ended up with
+PROBE = (
+    "import sys; from desktop.app import main; code = main(sys.argv[1:]); "
+    "print('import-check', sys.modules['shibokensupport.feature']._mod_uses_pyside.__module__); "
+    "sys.exit(code)"
+)
 
 
 def test_ready_probe_prints_when_the_window_is_usable_then_exits_cleanly(
@@ -51,8 +57,8 @@ def test_ready_probe_prints_when_the_window_is_usable_then_exits_cleanly(
             sys.executable,
             "-X",
             "importtime",  # every module imported, on stderr
-            "-m",
-            "desktop",
+            "-c",
+            PROBE,
             "--profile",
             str(profile),
             "--server",
@@ -85,6 +91,8 @@ def test_ready_probe_prints_when_the_window_is_usable_then_exits_cleanly(
     } <= imported
     assert not {"httpx", "pydantic", "desktop.services.api", "desktop.services.sync", "sqlalchemy"} & imported
     assert not cache_path(paths).with_name("cache.db-wal").exists()
+    # the window's process made PySide6's import hook safe before its lanes imported (qt_import_hook)
+    assert "import-check desktop.qt_import_hook" in result.stdout.decode().splitlines()
 
 
 def _rows_in_the_file(path: Path) -> int:
