@@ -232,6 +232,8 @@ class Shell:
             return
         self._signing_in = True
         self.sign_in_tasks.network(lambda: self._complete(request), done=self.signed_in, failed=self._refused)
+        if self.window is not None:  # pops are taken from the cache already, as the search box searches it
+            self._listen_for_pops(self.window)
 
     def _refused(self, failure: BaseException) -> None:
         """The kept sign-in failed with the window shown: the dialog over it, signing in around the
@@ -411,13 +413,16 @@ class Shell:
             self._capture()
 
     def _listen_for_pops(self, window: "MainWindow") -> None:
-        """`liaison pop` / `liaison://pop` reach this window through the profile's local socket."""
-        from desktop.views.agent.attach import pop_from_outside
+        """`liaison pop` / `liaison://pop` reach this window through the profile's local socket
+        (once: a window shown from the cache listens when its sign-in starts, after its first paint,
+        so a refused sign-in's dialog does not stop pops; other windows when the session opens)."""
+        if self.instance is not None:
+            return
         from desktop.views.application import LiaisonApplication
         from desktop.views.instance import InstanceServer
 
         self.instance = InstanceServer(self.paths.data_dir)
-        self.instance.popRequested.connect(lambda phone: pop_from_outside(window, phone))
+        self.instance.popRequested.connect(lambda phone: _pop_from_outside(window, phone))
         self.instance.listen()
         if isinstance(self.app, LiaisonApplication):  # liaison:// links opened while running (macOS)
             self.app.popLinkOpened.connect(self.instance.open_link)
@@ -616,6 +621,15 @@ def _options(
         open_customer=args.open_customer,
         screenshot=args.screenshot,
     )
+
+
+def _pop_from_outside(window: "MainWindow", phone: str) -> None:
+    """An outside pop (`views.agent.attach.pop_from_outside`), imported at the first one: the screen
+    pop's modules take about half a second to import, too long for the GUI thread right after the
+    first paint (the agent desk imports them anyway once the user has signed in)."""
+    from desktop.views.agent.attach import pop_from_outside
+
+    pop_from_outside(window, phone)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

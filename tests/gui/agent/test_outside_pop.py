@@ -14,11 +14,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.pop_cli import EXIT_BAD_INPUT, EXIT_NO_INSTANCE, MAX_LINE, endpoint
+from desktop.services.credentials import Credentials
 from desktop.services.settings import Paths
 from desktop.views.instance import InstanceServer
 from tests.gui.agent.world import ADA_PHONE_NATIONAL, give_phones
 from tests.gui.conftest import ROOT, GuiServer, wait_for
-from tests.gui.test_shell import ShellFactory, first_sync_done, signed_in_window
+from tests.gui.test_shell import ShellFactory, close, first_sync_done, signed_in_window
 
 pytestmark = pytest.mark.gui
 SUBPROCESS_TIMEOUT_S = 180
@@ -122,6 +123,34 @@ def test_liaison_pop_pops_the_customer_in_the_signed_in_window(
     assert process.returncode == 0, err
     desk = window.agent_desk
     assert desk is not None and desk.contacts == {} and desk.contact_bar.contact is None  # no call controls
+
+
+@pytest.mark.usefixtures("keyring_file")
+def test_a_window_shown_from_the_cache_takes_pops_while_its_kept_sign_in_is_refused(
+    qtbot: QtBot,
+    make_shell: ShellFactory,
+    gui_server: GuiServer,
+    paths: Paths,
+) -> None:
+    """The sign-in dialog over the window (the server refused the kept token) does not stop the
+    phone system's pops: they open the customer from the cache."""
+    world = give_phones(gui_server)
+    first = make_shell()
+    signed_in_window(qtbot, first)
+    first_sync_done(qtbot, first)
+    close(first)
+    Credentials(gui_server.url).save("agent", "a-token-the-server-never-issued")
+
+    shell = make_shell(password=None)
+    wait_for(qtbot, lambda: shell.dialog is not None and shell.dialog.isVisible())
+    window = shell.window
+    assert window is not None and shell.session is None and shell.instance is not None
+    process = _liaison("pop", "--phone", ADA_PHONE_NATIONAL, "--profile", str(paths.data_dir.parent))
+    wait_for(qtbot, lambda: window.tabs is not None and window.tabs.customer_ids() == [world.ada])
+    wait_for(qtbot, lambda: process.poll() is not None)
+    _out, err = process.communicate(timeout=SUBPROCESS_TIMEOUT_S)
+    assert process.returncode == 0, err
+    assert shell.session is None  # popped with nobody signed in yet: from the cache alone
 
 
 def test_a_liaison_link_the_os_opens_in_the_running_app_pops_it(
