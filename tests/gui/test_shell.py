@@ -468,17 +468,23 @@ def test_demo_server_seeds_serves_and_cleans_up(tmp_path: Path) -> None:
     assert "Liaison central CRM API on" in (tmp_path / "demo.log").read_text()
 
 
-def test_a_refused_kept_sign_in_asks_over_the_window_and_closing_the_dialog_closes_it(
-    qtbot: QtBot, make_shell: ShellFactory, gui_server: GuiServer
-) -> None:
+def refused_kept_sign_in(qtbot: QtBot, make_shell: ShellFactory, gui_server: GuiServer) -> Shell:
+    """A shell whose kept sign-in the server refused: its dialog shown over the window from a cache
+    that a first, signed-in run filled."""
     first = make_shell()
     signed_in_window(qtbot, first)
     first_sync_done(qtbot, first)
     close(first)
     Credentials(gui_server.url).save("agent", "a-token-the-server-never-issued")
-
     shell = make_shell(password=None)
     wait_for(qtbot, lambda: shell.dialog is not None and shell.dialog.isVisible())
+    return shell
+
+
+def test_a_refused_kept_sign_in_asks_over_the_window_and_closing_the_dialog_closes_it(
+    qtbot: QtBot, make_shell: ShellFactory, gui_server: GuiServer
+) -> None:
+    shell = refused_kept_sign_in(qtbot, make_shell, gui_server)
     dialog, window = shell.dialog, shell.window
     assert dialog is not None and window is not None
     assert dialog.parent() is window and window.isVisible()  # the cache stays on screen behind it

@@ -14,12 +14,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.pop_cli import EXIT_BAD_INPUT, EXIT_NO_INSTANCE, MAX_LINE, endpoint
-from desktop.services.credentials import Credentials
 from desktop.services.settings import Paths
 from desktop.views.instance import InstanceServer
 from tests.gui.agent.world import ADA_PHONE_NATIONAL, give_phones
 from tests.gui.conftest import ROOT, GuiServer, wait_for
-from tests.gui.test_shell import ShellFactory, close, first_sync_done, signed_in_window
+from tests.gui.test_shell import ShellFactory, first_sync_done, refused_kept_sign_in, signed_in_window
 
 pytestmark = pytest.mark.gui
 SUBPROCESS_TIMEOUT_S = 180
@@ -135,14 +134,7 @@ def test_a_window_shown_from_the_cache_takes_pops_while_its_kept_sign_in_is_refu
     """The sign-in dialog over the window (the server refused the kept token) does not stop the
     phone system's pops: they open the customer from the cache."""
     world = give_phones(gui_server)
-    first = make_shell()
-    signed_in_window(qtbot, first)
-    first_sync_done(qtbot, first)
-    close(first)
-    Credentials(gui_server.url).save("agent", "a-token-the-server-never-issued")
-
-    shell = make_shell(password=None)
-    wait_for(qtbot, lambda: shell.dialog is not None and shell.dialog.isVisible())
+    shell = refused_kept_sign_in(qtbot, make_shell, gui_server)
     window = shell.window
     assert window is not None and shell.session is None and shell.instance is not None
     process = _liaison("pop", "--phone", ADA_PHONE_NATIONAL, "--profile", str(paths.data_dir.parent))
