@@ -27,7 +27,6 @@ from desktop.services.store.rows import read_row
 
 audit_log: Final = logging.getLogger("liaison.audit")
 
-#: the scope whose priming makes every customer searchable in the cache
 _LIKE_ESCAPE: Final = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
 _TEXT_COLUMNS: Final = ("summary", "agent_name", "partner", "outcome")
 _INTERACTION_COLUMNS: Final = (

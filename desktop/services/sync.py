@@ -268,7 +268,7 @@ class SyncEngine:
             self.board.update(state="idle", percent=100, last_success=at, last_error=None)
             return changed
         except ApiError as error:
-            self.puller.abandon_index()
+            self.puller.abandon_index()  # before `_failed` writes the error: no batch after it
             self._failed(error)
             raise
         finally:
